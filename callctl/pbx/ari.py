@@ -1,0 +1,181 @@
+"""A thin asyncio client for Asterisk's REST Interface: REST calls and one event websocket.
+
+404 on a channel, bridge or playback that is already gone is a normal outcome in telephony:
+`NotFound` lets callers treat it as such. The websocket reconnects with capped backoff and
+calls `on_connect` each time, so the owner can reconcile what it missed (Asterisk does not
+replay events).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Awaitable, Callable
+
+import aiohttp
+
+from .. import log
+from .backoff import Backoff
+from .events import Event, parse
+
+
+class AriError(Exception):
+    def __init__(self, status: int, method: str, path: str, message: str = ""):
+        super().__init__(f"ARI {method} {path}: HTTP {status} {message}".strip())
+        self.status = status
+
+
+class NotFound(AriError):
+    """The channel, bridge or playback does not exist (any more)."""
+
+
+class Unauthorized(AriError):
+    pass
+
+
+class Ari:
+    def __init__(self, url: str, username: str, password: str, app: str):
+        self.url, self.app = url.rstrip("/"), app
+        self._auth = aiohttp.BasicAuth(username, password)
+        self._http: aiohttp.ClientSession | None = None
+        self.connected = asyncio.Event()
+        self.last_error: str | None = "not connected yet"
+
+    async def open(self) -> None:
+        if self._http is None:
+            # One pooled keep-alive session: a call's REST round-trips reuse connections.
+            self._http = aiohttp.ClientSession(
+                auth=self._auth, timeout=aiohttp.ClientTimeout(total=10),
+                connector=aiohttp.TCPConnector(limit=64))
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    # -- REST -------------------------------------------------------------------------------
+
+    async def request(self, method: str, path: str, *, params: dict | None = None,
+                      body: dict | None = None):
+        await self.open()
+        clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        async with self._http.request(method, f"{self.url}/ari{path}", params=clean,
+                                      json=body) as resp:
+            text = await resp.text()
+            if resp.status == 404:
+                raise NotFound(404, method, path, text[:200])
+            if resp.status in (401, 403):
+                raise Unauthorized(resp.status, method, path, "wrong ARI username or password")
+            if resp.status >= 300:
+                raise AriError(resp.status, method, path, text[:300])
+            return json.loads(text) if text else None
+
+    async def quietly(self, method: str, path: str, **kwargs):
+        """A request whose target may already be gone: 404 (and a dead link) are fine."""
+        try:
+            return await self.request(method, path, **kwargs)
+        except NotFound:
+            return None
+
+    async def originate(self, endpoint: str, channel_id: str, app_args: str,
+                        caller_id: str | None = None, timeout: int = 30,
+                        variables: dict | None = None) -> dict:
+        params = {"endpoint": endpoint, "app": self.app, "appArgs": app_args,
+                  "channelId": channel_id, "callerId": caller_id, "timeout": timeout}
+        return await self.request("POST", "/channels", params=params,
+                                  body={"variables": variables} if variables else None)
+
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
+        await self.quietly("DELETE", f"/channels/{channel_id}", params={"reason": reason})
+
+    async def answer(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/answer")
+
+    async def ring(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/ring")
+
+    async def play(self, channel_id: str, media: str, playback_id: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/play",
+                           params={"media": media, "playbackId": playback_id})
+
+    async def continue_in_dialplan(self, channel_id: str, context: str, extension: str,
+                                   priority: int = 1) -> None:
+        await self.request("POST", f"/channels/{channel_id}/continue",
+                           params={"context": context, "extension": extension,
+                                   "priority": priority})
+
+    async def create_bridge(self, bridge_id: str, name: str) -> dict:
+        return await self.request("POST", f"/bridges/{bridge_id}",
+                                  params={"type": "mixing", "name": name})
+
+    async def add_to_bridge(self, bridge_id: str, channel_ids: list[str]) -> None:
+        await self.request("POST", f"/bridges/{bridge_id}/addChannel",
+                           params={"channel": ",".join(channel_ids)})
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        await self.quietly("DELETE", f"/bridges/{bridge_id}")
+
+    async def channels(self) -> list[dict]:
+        return await self.request("GET", "/channels")
+
+    async def bridges(self) -> list[dict]:
+        return await self.request("GET", "/bridges")
+
+    async def put_dynamic(self, config_class: str, object_type: str, object_id: str,
+                          fields: dict[str, str]) -> None:
+        body = {"fields": [{"attribute": k, "value": v} for k, v in fields.items()]}
+        await self.request("PUT", f"/asterisk/config/dynamic/{config_class}/{object_type}/"
+                                  f"{object_id}", body=body)
+
+    async def delete_dynamic(self, config_class: str, object_type: str, object_id: str) -> None:
+        await self.quietly("DELETE", f"/asterisk/config/dynamic/{config_class}/{object_type}/"
+                                     f"{object_id}")
+
+    # -- events -----------------------------------------------------------------------------
+
+    async def run_events(self, on_event: Callable[[Event], None],
+                         on_connect: Callable[[], Awaitable[None]],
+                         backoff: Backoff | None = None) -> None:
+        """Receive events forever; reconnect with backoff. `on_event` must not block."""
+        backoff = backoff or Backoff()
+        ws_url = self.url.replace("http", "ws", 1) + "/ari/events"
+        params = {"app": self.app, "subscribeAll": "false"}
+        while True:
+            try:
+                await self.open()
+                async with self._http.ws_connect(ws_url, params=params, heartbeat=15,
+                                                 timeout=aiohttp.ClientWSTimeout(ws_close=5)
+                                                 ) as ws:
+                    self.last_error = None
+                    log.event("ari.connected", url=self.url, app=self.app)
+                    # Reconcile first, buffering nothing: events that arrive meanwhile wait
+                    # in the socket and are delivered after the reconcile has run.
+                    await on_connect()
+                    self.connected.set()
+                    backoff.reset()
+                    async for msg in ws:
+                        if msg.type == aiohttp.WSMsgType.TEXT:
+                            on_event(parse(json.loads(msg.data)))
+                        elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+                            break
+                    self.last_error = "event websocket closed by Asterisk"
+            except asyncio.CancelledError:
+                raise
+            except aiohttp.WSServerHandshakeError as exc:
+                self.last_error = ("ARI refused the credentials (HTTP 401)" if exc.status == 401
+                                   else f"ARI websocket handshake failed: HTTP {exc.status}")
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                self.last_error = f"cannot reach ARI at {self.url}: {exc or type(exc).__name__}"
+            except AriError as exc:
+                self.last_error = f"reconcile after connect failed: {exc}"
+            self.connected.clear()
+            delay = backoff.next_delay()
+            log.event("ari.disconnected", logging.WARNING, reason=self.last_error,
+                      retry_in_s=f"{delay:.2f}")
+            await asyncio.sleep(delay)
+
+
+def _param(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
