@@ -1,18 +1,12 @@
 """The SIP phone harness itself, without Asterisk: UAs call each other IP-to-IP on loopback."""
-import pathlib
 import re
 import socket
-import sys
 import threading
 
 import pytest
 
 pytest.importorskip("pjsua2")
-try:
-    from tests.support.phones import PhoneLab, shared_lab
-except ImportError:  # rootdir not on sys.path (no pytest pythonpath config): add it
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
-    from tests.support.phones import PhoneLab, shared_lab
+from tests.support.phones import PhoneLab, shared_lab  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -45,22 +39,22 @@ class FakeRegistrar(threading.Thread):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
-        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
 
     def run(self):
         while not self.stopped.is_set():
             try:
                 data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             head = data.decode().split("\r\n\r\n")[0].split("\r\n")
             if not head[0].startswith("REGISTER"):
                 continue
             hdr = {}
             for line in head[1:]:
-                name, _, value = line.partition(":")
-                hdr.setdefault(name.strip().lower(), []).append(line)
-            reply = hdr["via"] + hdr["from"] + [hdr["to"][0] + ";tag=reg"] + hdr["call-id"] + hdr["cseq"]
+                hdr.setdefault(line.partition(":")[0].strip().lower(), []).append(line)
+            reply = [*hdr["via"], *hdr["from"], hdr["to"][0] + ";tag=reg", *hdr["call-id"],
+                     *hdr["cseq"]]
             if "authorization" not in hdr:
                 reply = ["SIP/2.0 401 Unauthorized", *reply,
                          'WWW-Authenticate: Digest realm="lab", nonce="n0nce", algorithm=MD5']
@@ -123,6 +117,12 @@ def test_tones_both_ways(pair):
     out.wait_disconnected()
     assert out.disconnected_by_remote
     assert not out.hears_tone(1600, seconds=0.5)  # nothing to hear once the call is gone
+
+
+def test_dtmf(pair, lab):
+    out, inc = connect(*pair)
+    out.send_dtmf("12#")
+    assert lab.wait_for(lambda: inc.dtmf_received == "12#", 5), inc.dtmf_received
 
 
 def test_silence_is_not_a_tone(pair):

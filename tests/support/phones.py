@@ -34,7 +34,7 @@ STATES = {pj.PJSIP_INV_STATE_NULL: "NULL", pj.PJSIP_INV_STATE_CALLING: "CALLING"
 _LIVE_MEDIA = (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD)
 
 
-def _op(code=0, local_uri=None):
+def _call_prm(code=0, local_uri=None):
     prm = pj.CallOpParam(True)
     prm.statusCode, prm.opt.videoCount = code, 0
     if local_uri:
@@ -247,7 +247,7 @@ class PhoneLab:
             prm.accountIndex = acc_id
 
     def _pump(self, done, timeout):
-        """Process SIP events from inside a job until done() or timeout (teardown only)."""
+        """Process SIP events from inside a job until done() or timeout (teardown, throttle)."""
         deadline = time.monotonic() + timeout
         while not done() and time.monotonic() < deadline:
             self._ep.libHandleEvents(10)
@@ -446,7 +446,7 @@ class Phone:
         call = Call(self, self._acc, pj.PJSUA_INVALID_ID)
         local = caller_id and _name_addr(self.display_name, f"sip:{caller_id}@{self._from_host}")
         try:
-            call._pj.makeCall(uri, _op(local_uri=local))
+            call._pj.makeCall(uri, _call_prm(local_uri=local))
         except pj.Error:
             call._release()
             raise
@@ -554,7 +554,7 @@ class Call:
 
     def _op(self, what, code):
         if self._live():
-            getattr(self._pj, what)(_op(code))
+            getattr(self._pj, what)(_call_prm(code))
 
     def _set_tone(self, freq):
         if not self._live():
@@ -600,17 +600,16 @@ class Call:
         aud = None
         with contextlib.suppress(pj.Error):
             aud = self._audio()
-        for port, kind in ((self._tone, "tone"), (self._cap, "capture")):
-            if port is not None:
-                if kind == "tone":
-                    port.stop()
-                    if aud is not None:
-                        port.stopTransmit(aud)
-                else:
-                    port.sink = None
-                    if aud is not None:
-                        aud.stopTransmit(port)
-                self.lab._spare[kind].append(port)
+        if self._tone is not None:
+            self._tone.stop()
+            if aud is not None:
+                self._tone.stopTransmit(aud)
+            self.lab._spare["tone"].append(self._tone)
+        if self._cap is not None:
+            self._cap.sink = None
+            if aud is not None:
+                aud.stopTransmit(self._cap)
+            self.lab._spare["capture"].append(self._cap)
         self._tone = self._cap = self._pj = None
         if self in self.lab._calls:
             self.lab._calls.remove(self)
@@ -618,6 +617,7 @@ class Call:
     # --- any thread ----------------------------------------------------------------
     def wait_state(self, name, timeout=5):
         """Wait until the call has been in state `name`; fails at once if it ended without."""
+        assert name in STATES.values(), f"unknown call state {name!r}"
         ok = self.lab.wait_for(lambda: name in self._seen or "DISCONNECTED" in self._seen, timeout)
         if not ok or name not in self._seen:
             raise AssertionError(f"call {self.remote_uri or '?'} never reached {name} within "

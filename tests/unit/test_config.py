@@ -78,3 +78,9 @@ def test_given_bad_file_when_run_then_exit_2_before_anything_starts(tmp_path, ca
     err = capsys.readouterr().err
     assert "numbers.0.ring_timeout" in err
     assert not (tmp_path / "callctl.db").exists()
+
+
+def test_given_the_shipped_example_config_when_checked_then_it_is_valid():
+    from pathlib import Path
+    example = Path(__file__).resolve().parents[2] / "config" / "callctl.example.yaml"
+    assert config.load(example, environ={}).numbers[0].fallback == "+15550199"
