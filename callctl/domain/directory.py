@@ -1,7 +1,7 @@
-"""Who and what can be called: employees with their SIP accounts, and company numbers.
+"""Who and what can be called: employees, departments, SIP accounts, company numbers.
 
-Plain immutable data, no I/O. The directory issue will load it from the database; the
-routing code only ever sees this shape.
+Plain immutable data, no I/O: a snapshot the routing code reads. The store builds it from
+the database; lookups used on the call path are O(1).
 """
 from __future__ import annotations
 
@@ -12,21 +12,32 @@ from dataclasses import dataclass, field
 class Employee:
     name: str
     extension: str
-    sip_logins: tuple[str, ...]
+    sip_logins: tuple[str, ...] = ()  # primary contacts: SIP accounts
+    phone_numbers: tuple[str, ...] = ()  # primary contacts: numbers rung through the trunk
+    department: str | None = None
+    online: bool = True
+    email: str = ""
+    other_contacts: tuple[str, ...] = ()  # only used to recognise who called
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    extension: str
 
 
 @dataclass(frozen=True)
 class SipAccount:
     login: str
     password: str
-    employee: str
+    employee: str | None = None
 
 
 @dataclass(frozen=True)
 class CompanyNumber:
     number: str
     employee: str
-    ring_timeout: int
+    ring_timeout: int = 30
     fallback: str | None = None  # employee name or phone number; None: the employee
 
 
@@ -35,27 +46,48 @@ class Directory:
     employees: tuple[Employee, ...] = ()
     numbers: tuple[CompanyNumber, ...] = ()
     sip_accounts: tuple[SipAccount, ...] = ()
-    _by_name: dict = field(init=False, repr=False, compare=False)
-    _by_number: dict = field(init=False, repr=False, compare=False)
-    _by_extension: dict = field(init=False, repr=False, compare=False)
-    _by_login: dict = field(init=False, repr=False, compare=False)
+    departments: tuple[Department, ...] = ()
+    _idx: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        # Indexes, so that a lookup on the call path is O(1).
-        object.__setattr__(self, "_by_name", {e.name: e for e in self.employees})
-        object.__setattr__(self, "_by_number", {n.number: n for n in self.numbers})
-        object.__setattr__(self, "_by_extension", {e.extension: e for e in self.employees})
-        object.__setattr__(self, "_by_login", {
-            login: e for e in self.employees for login in e.sip_logins})
+        members: dict[str, list[Employee]] = {d.name: [] for d in self.departments}
+        for e in self.employees:
+            if e.department in members:
+                members[e.department].append(e)
+        object.__setattr__(self, "_idx", {
+            "name": {e.name: e for e in self.employees},
+            "number": {n.number: n for n in self.numbers},
+            "extension": {e.extension: e for e in self.employees},
+            "dept_extension": {d.extension: d for d in self.departments},
+            "login": {login: e for e in self.employees for login in e.sip_logins},
+            "members": {k: tuple(v) for k, v in members.items()},
+        })
 
     def employee(self, name: str) -> Employee | None:
-        return self._by_name.get(name)
+        return self._idx["name"].get(name)
 
     def number(self, number: str) -> CompanyNumber | None:
-        return self._by_number.get(number)
+        return self._idx["number"].get(number)
 
-    def by_extension(self, extension: str) -> Employee | None:
-        return self._by_extension.get(extension)
+    def by_extension(self, extension: str) -> Employee | Department | None:
+        return self._idx["extension"].get(extension) or self._idx["dept_extension"].get(extension)
 
     def by_login(self, login: str) -> Employee | None:
-        return self._by_login.get(login)
+        return self._idx["login"].get(login)
+
+    def members(self, department: str) -> tuple[Employee, ...]:
+        return self._idx["members"].get(department, ())
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What is reachable right now: registered SIP logins. Employees' online flag is in the
+    directory; phone numbers are always reachable (the carrier decides)."""
+    registered: frozenset[str] = frozenset()
+    everyone: bool = False  # `simulate --assume-all-reachable`, and before state is known
+
+    def sip_reachable(self, login: str) -> bool:
+        return self.everyone or login in self.registered
+
+
+ALL_REACHABLE = Presence(everyone=True)

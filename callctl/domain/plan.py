@@ -6,9 +6,10 @@ and the benchmarks print and time them: the same code decides in all three.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from .directory import Directory, Employee
+from .directory import ALL_REACHABLE, Department, Directory, Employee, Presence
 
 
 @dataclass(frozen=True)
@@ -48,29 +49,52 @@ class Trunk:
         return f"PJSIP/{login}"
 
 
-def employee_legs(employee: Employee, trunk: Trunk) -> tuple[Leg, ...]:
-    return tuple(Leg(trunk.sip(login), employee.name) for login in employee.sip_logins)
+def employee_legs(employee: Employee, trunk: Trunk,
+                  presence: Presence = ALL_REACHABLE) -> tuple[Leg, ...]:
+    """An employee's primary contacts that can ring now; none when they are offline."""
+    if not employee.online:
+        return ()
+    sip = (Leg(trunk.sip(login), employee.name) for login in employee.sip_logins
+           if presence.sip_reachable(login))
+    phones = (Leg(trunk.phone(number), employee.name) for number in employee.phone_numbers)
+    return (*sip, *phones)
 
 
-def plan_inbound(directory: Directory, number: str, trunk: Trunk) -> Plan | NotInService:
+def department_legs(directory: Directory, department: Department, trunk: Trunk,
+                    presence: Presence = ALL_REACHABLE) -> tuple[Leg, ...]:
+    return tuple(leg for e in directory.members(department.name)
+                 for leg in employee_legs(e, trunk, presence))
+
+
+def plan_inbound(directory: Directory, number: str, trunk: Trunk,
+                 presence: Presence = ALL_REACHABLE) -> Plan | NotInService:
     target = directory.number(number)
     if target is None:
         return NotInService(f"{number} is not a company number")
     employee = directory.employee(target.employee)
-    if employee is None or not employee.sip_logins:
-        return NotInService(f"{number} points at {target.employee!r}, who has no SIP account")
-    return Plan((Block(employee_legs(employee, trunk), target.ring_timeout),),
-                reason=f"{number} rings {employee.name}")
+    if employee is None:
+        return NotInService(f"{number} points at {target.employee!r}, who does not exist")
+    legs = employee_legs(employee, trunk, presence)
+    blocks = (Block(legs, target.ring_timeout),) if legs else ()
+    return Plan(blocks, reason=f"{number} rings {employee.name}" if legs else
+                f"{number} rings {employee.name}, who cannot be reached now")
 
 
 def plan_internal(directory: Directory, dialled: str, trunk: Trunk,
+                  presence: Presence = ALL_REACHABLE,
                   ring_timeout: int = 30) -> Plan | NotInService:
-    """A staff phone dialled an extension or a company number."""
-    employee = directory.by_extension(dialled)
-    if employee is not None:
-        return Plan((Block(employee_legs(employee, trunk), ring_timeout),),
-                    reason=f"extension {dialled} is {employee.name}")
-    return plan_inbound(directory, dialled, trunk)
+    """A staff phone dialled an extension (employee or department) or a company number."""
+    target = directory.by_extension(dialled)
+    if isinstance(target, Employee):
+        legs = employee_legs(target, trunk, presence)
+        what = f"extension {dialled} is {target.name}"
+    elif isinstance(target, Department):
+        legs = department_legs(directory, target, trunk, presence)
+        what = f"extension {dialled} is the {target.name} department"
+    else:
+        return plan_inbound(directory, dialled, trunk, presence)
+    return Plan((Block(legs, ring_timeout),) if legs else (),
+                reason=what if legs else f"{what}: nobody can be reached now")
 
 
 def fallback_target(directory: Directory, number: str, trunk: Trunk) -> str | None:
@@ -80,6 +104,7 @@ def fallback_target(directory: Directory, number: str, trunk: Trunk) -> str | No
         return None
     who = target.fallback or target.employee
     employee = directory.employee(who)
-    if employee is not None:
-        return "&".join(trunk.sip(login) for login in employee.sip_logins) or None
+    if employee is not None:  # every primary contact, whatever its state: Asterisk decides
+        legs = employee_legs(dataclasses.replace(employee, online=True), trunk)
+        return "&".join(leg.dial for leg in legs) or None
     return trunk.phone(who)
