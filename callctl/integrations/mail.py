@@ -1,0 +1,48 @@
+"""Outgoing e-mail over SMTP: the employee invitation with its one-time link.
+
+Synchronous on purpose: the directory service calls it from a worker thread, never from the
+event loop, and smtplib is the plainest correct client there is.
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+INVITATION_SUBJECT = "You're invited to callctl"
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, sender: str, base_url: str, *,
+                 starttls: bool = False, username: str | None = None,
+                 password: str | None = None, timeout: float = 10.0):
+        self.host, self.port, self.sender = host, port, sender
+        self.base_url = base_url.rstrip("/")  # so the link never has "//invite"
+        self.starttls, self.username, self.password = starttls, username, password
+        self.timeout = timeout
+
+    def invitation_link(self, token: str) -> str:
+        return f"{self.base_url}/invite/{token}"
+
+    def send_invitation(self, to: str, name: str, token: str) -> None:
+        msg = EmailMessage()
+        msg["Subject"] = INVITATION_SUBJECT
+        msg["From"] = self.sender
+        msg["To"] = formataddr((name, to))
+        msg["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        msg.set_content(
+            f"Hello {name},\n\n"
+            "An account has been created for you on callctl, your company's phone system.\n"
+            "Open this link to choose your password. It works once:\n\n"
+            f"    {self.invitation_link(token)}\n\n"
+            "If you did not expect this e-mail, you can ignore it.\n")
+        self.send(msg)
+
+    def send(self, msg: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(msg)
