@@ -1,0 +1,321 @@
+"""Forwarding schemes: branches by schedule, blocks of directions with timeouts.
+
+Plain immutable data plus the checks that run before a scheme is saved: `validate` finds
+everything wrong at once, each problem naming the scheme, branch and block it is in.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .directory import Directory
+from .schedule import ScheduleError, WeeklySchedule, format_ranges
+
+SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
+                   "scheme")
+# Accepted by the model (so saved schemes and YAML can name them) but refused by `validate`
+# until their behaviour exists: never silently ignored.
+PLANNED_KINDS = ("queue", "ivr", "voicemail", "webhook", "crm_manager")
+DIRECTION_KINDS = SUPPORTED_KINDS + PLANNED_KINDS
+SCHEME_KINDS = ("sequential", "parallel")
+MAX_TIMEOUT = 600
+
+PHONE_NUMBER = re.compile(r"\+?\d{3,15}")
+# Conservative on purpose: the URI ends up inside an Asterisk Dial() string, where
+# '&', ',' and spaces would split or break it.
+SIP_URI = re.compile(r"(?:sips?:)?[A-Za-z0-9._~+*#%!$'()=-]+@[A-Za-z0-9.-]+(?::\d{1,5})?")
+
+
+@dataclass(frozen=True)
+class Direction:
+    kind: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target!r}"
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    directions: tuple[Direction, ...]
+    timeout: int  # seconds
+
+
+@dataclass(frozen=True)
+class Branch:
+    name: str
+    schedule: WeeklySchedule
+    blocks: tuple[BlockSpec, ...]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str
+    kind: str  # "sequential" | "parallel"
+    branches: tuple[Branch, ...]
+    music_on_hold: bool = False
+
+    def branch_at(self, minute_of_week: int) -> Branch | None:
+        """The first branch, in order, whose schedule contains the minute."""
+        for branch in self.branches:
+            if branch.schedule.contains_minute(minute_of_week):
+                return branch
+        return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    scheme: str
+    branch: str | None
+    block: int | None  # 1-based, as people count
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"scheme {self.scheme!r}"]
+        if self.branch is not None:
+            where.append(f"branch {self.branch!r}")
+        if self.block is not None:
+            where.append(f"block {self.block}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class SchemeError(ValueError):
+    """A scheme that cannot be saved; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def copy_scheme(scheme: Scheme, new_name: str) -> Scheme:
+    """All branches and blocks are immutable, so sharing them is a full copy."""
+    if not isinstance(new_name, str) or not new_name.strip():
+        raise ValueError("the copy needs a name")
+    if new_name == scheme.name:
+        raise ValueError(f"the copy of {scheme.name!r} needs a different name")
+    return dataclasses.replace(scheme, name=new_name)
+
+
+# --- validation ---------------------------------------------------------------------
+
+def _direction_problem(d: Direction, directory: Directory, schemes: Mapping[str, Scheme],
+                       logins: set[str], departments: set[str]) -> str | None:
+    if d.kind not in DIRECTION_KINDS:
+        return f"direction {d}: unknown kind (one of {', '.join(DIRECTION_KINDS)})"
+    if d.kind in PLANNED_KINDS:
+        return f"direction {d}: not yet supported"
+    if not isinstance(d.target, str) or not d.target.strip():
+        return f"direction {d.kind}: has no target"
+    if d.kind == "employee" and directory.employee(d.target) is None:
+        return f"direction {d}: no such employee"
+    if d.kind == "department" and d.target not in departments:
+        return f"direction {d}: no such department"
+    if d.kind == "sip_account" and d.target not in logins:
+        return f"direction {d}: no such SIP account"
+    if d.kind == "scheme" and d.target not in schemes:
+        return f"direction {d}: no such scheme"
+    if d.kind == "phone_number" and not PHONE_NUMBER.fullmatch(d.target):
+        return f"direction {d}: not a phone number (3 to 15 digits, optional leading +)"
+    if d.kind == "sip_uri" and not SIP_URI.fullmatch(d.target):
+        return f"direction {d}: not a SIP URI (write it as sip:user@host or user@host:port)"
+    return None
+
+
+def _scheme_problems(scheme: Scheme, schemes, directory, logins, departments):
+    s = scheme.name
+    if scheme.kind not in SCHEME_KINDS:
+        yield Problem(s, None, None, f"kind {scheme.kind!r}: must be sequential or parallel")
+    if not scheme.branches:
+        yield Problem(s, None, None, "has no branches")
+    seen: set[str] = set()
+    for branch in scheme.branches:
+        b = branch.name
+        if b in seen:
+            yield Problem(s, b, None, "another branch has the same name")
+        seen.add(b)
+        if not branch.schedule.days or not branch.schedule.ranges:
+            yield Problem(s, b, None, "its schedule covers no minute of the week")
+        if not branch.blocks:
+            yield Problem(s, b, None, "has no blocks")
+        for i, block in enumerate(branch.blocks, 1):
+            t = block.timeout
+            if isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= MAX_TIMEOUT:
+                yield Problem(s, b, i, f"timeout {t} s: must be between 1 and {MAX_TIMEOUT}")
+            if not block.directions:
+                yield Problem(s, b, i, "has no directions")
+            for d in block.directions:
+                message = _direction_problem(d, directory, schemes, logins, departments)
+                if message:
+                    yield Problem(s, b, i, message)
+
+
+def _cycles(schemes: Mapping[str, Scheme]) -> list[Problem]:
+    """Every reference cycle once, named in walking order: Sales -> Night -> Sales."""
+    refs: dict[str, list[tuple[str, str, int]]] = {}
+    for name, scheme in schemes.items():
+        refs[name] = [(d.target, br.name, i) for br in scheme.branches
+                      for i, bl in enumerate(br.blocks, 1)
+                      for d in bl.directions if d.kind == "scheme" and d.target in schemes]
+    problems, reported, done = [], set(), set()
+
+    def visit(name: str, path: list[str]):
+        for target, _, _ in refs[name]:
+            if target in path:
+                cycle = path[path.index(target):] + [target]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    # Point at the reference that leaves the cycle's first scheme.
+                    branch, block = next((b, i) for t, b, i in refs[cycle[0]]
+                                         if t == cycle[1])
+                    problems.append(Problem(cycle[0], branch, block,
+                                            f"direction scheme {cycle[1]!r}: cyclic scheme "
+                                            f"reference {' -> '.join(cycle)}"))
+            elif target not in done:
+                visit(target, path + [target])
+        done.add(name)
+
+    for name in schemes:
+        if name not in done:
+            visit(name, [name])
+    return problems
+
+
+def validate(schemes: Mapping[str, Scheme], directory: Directory) -> list[Problem]:
+    """Everything that stops these schemes from being saved; empty when they are fine."""
+    logins = {a.login for a in directory.sip_accounts}
+    logins.update(login for e in directory.employees for login in e.sip_logins)
+    departments = {d.name for d in directory.departments}
+    problems = []
+    for name, scheme in schemes.items():
+        if name != scheme.name:
+            problems.append(Problem(name, None, None,
+                                    f"is stored under a different name: {scheme.name!r}"))
+        problems.extend(_scheme_problems(scheme, schemes, directory, logins, departments))
+    return problems + _cycles(schemes)
+
+
+def overlaps(scheme: Scheme) -> list[str]:
+    """Minutes that two branches both cover. Allowed (the first branch wins) but worth
+    seeing, because the later branch never gets those calls."""
+    out = []
+    for i, first in enumerate(scheme.branches):
+        for later in scheme.branches[i + 1:]:
+            shared = first.schedule.week_minutes() & later.schedule.week_minutes()
+            if shared:
+                out.append(f"branches {first.name!r} and {later.name!r} overlap on "
+                           f"{', '.join(format_ranges(shared))}: {first.name!r} "
+                           f"takes those calls")
+    return out
+
+
+# --- plain dicts (YAML) -------------------------------------------------------------
+
+def _direction_from_dict(data) -> Direction:
+    """{"employee": "Alice Smith"} or {"kind": "employee", "target": "Alice Smith"}."""
+    if isinstance(data, dict) and set(data) == {"kind", "target"}:
+        kind, target = data["kind"], data["target"]
+    elif isinstance(data, dict) and len(data) == 1:
+        (kind, target), = data.items()
+    else:
+        raise ValueError(f"direction {data!r}: write it as {{kind: target}}, "
+                         f"e.g. {{employee: Alice Smith}}")
+    if kind not in DIRECTION_KINDS:
+        raise ValueError(f"direction key {kind!r}: unknown kind "
+                         f"(one of {', '.join(DIRECTION_KINDS)})")
+    if isinstance(target, bool) or not isinstance(target, (str, int)):
+        raise ValueError(f"direction {kind}: target {target!r} must be text")
+    return Direction(kind, str(target))  # YAML reads an unquoted number as an int
+
+
+def _check_keys(data, allowed: set[str], required: set[str], what: str):
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} must be a mapping, got {data!r}")
+    for key in data:
+        if key not in allowed:
+            raise ValueError(f"unknown key {key!r} (expected {', '.join(sorted(allowed))})")
+    missing = sorted(required - set(data))
+    if missing:
+        raise ValueError(f"key {missing[0]!r} is missing")
+
+
+def _block_from_dict(data, problems, s, b, i) -> BlockSpec | None:
+    try:
+        _check_keys(data, {"timeout", "directions"}, {"timeout", "directions"}, "a block")
+        timeout = data["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, int):
+            raise ValueError(f"key 'timeout': {timeout!r} must be a whole number of seconds")
+        raw = data["directions"]
+        if not isinstance(raw, list):
+            raise ValueError(f"key 'directions': must be a list, got {raw!r}")
+    except ValueError as e:
+        problems.append(Problem(s, b, i, str(e)))
+        return None
+    directions = []
+    for d in raw:
+        try:
+            directions.append(_direction_from_dict(d))
+        except ValueError as e:
+            problems.append(Problem(s, b, i, str(e)))
+    return BlockSpec(tuple(directions), timeout)
+
+
+def _branch_from_dict(data, problems, s, n) -> Branch | None:
+    try:
+        _check_keys(data, {"name", "schedule", "blocks"}, {"name", "blocks"}, "a branch")
+        name = data["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"key 'name': {name!r} must be a non-empty text")
+    except ValueError as e:
+        problems.append(Problem(s, f"#{n}", None, str(e)))
+        return None
+    try:
+        schedule = WeeklySchedule.from_dict(data["schedule"]) if "schedule" in data \
+            else WeeklySchedule.always()
+    except ScheduleError as e:
+        problems.append(Problem(s, name, None, f"key 'schedule': {e}"))
+        schedule = None
+    raw = data["blocks"]
+    if not isinstance(raw, list):
+        problems.append(Problem(s, name, None, f"key 'blocks': must be a list, got {raw!r}"))
+        return None
+    blocks = [_block_from_dict(bl, problems, s, name, i) for i, bl in enumerate(raw, 1)]
+    if schedule is None or None in blocks:
+        return None
+    return Branch(name, schedule, tuple(blocks))
+
+
+def scheme_from_dict(data, name: str | None = None) -> Scheme:
+    """A scheme from its YAML form; raises SchemeError naming scheme, branch, block, key.
+    Structure only: `validate` then checks names against the directory."""
+    s = name or (data.get("name") if isinstance(data, dict) else None) or "?"
+    problems: list[Problem] = []
+    try:
+        _check_keys(data, {"name", "kind", "branches", "music_on_hold"},
+                    {"kind", "branches"} | (set() if name else {"name"}), "a scheme")
+        if not isinstance(data["branches"], list):
+            raise ValueError(f"key 'branches': must be a list, got {data['branches']!r}")
+        if not isinstance(data.get("music_on_hold", False), bool):
+            raise ValueError(f"key 'music_on_hold': {data['music_on_hold']!r} must be "
+                             f"true or false")
+        if data["kind"] not in SCHEME_KINDS:
+            raise ValueError(f"key 'kind': {data['kind']!r} must be sequential or parallel")
+    except ValueError as e:
+        raise SchemeError([Problem(s, None, None, str(e))]) from None
+    branches = [_branch_from_dict(b, problems, s, n)
+                for n, b in enumerate(data["branches"], 1)]
+    if problems:
+        raise SchemeError(problems)
+    return Scheme(s, data["kind"], tuple(branches), data.get("music_on_hold", False))
+
+
+def scheme_to_dict(scheme: Scheme) -> dict:
+    out = {"name": scheme.name, "kind": scheme.kind, "branches": [
+        {"name": br.name, "schedule": br.schedule.to_dict(), "blocks": [
+            {"timeout": bl.timeout, "directions": [{d.kind: d.target} for d in bl.directions]}
+            for bl in br.blocks]}
+        for br in scheme.branches]}
+    if scheme.music_on_hold:
+        out["music_on_hold"] = True
+    return out
