@@ -34,3 +34,6 @@ class CallRecord(Base):
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_outcome_started_at", "outcome", "started_at"),
     )
+
+
+from . import directory_models  # noqa: E402,F401
