@@ -9,30 +9,43 @@ from . import log
 from .api.health import health_app, serve
 from .calls.router import Router
 from .calls.session import Services
-from .config import Config, directory_from_config
+from .config import Config
+from .directory.service import DirectoryService
+from .domain.directory import Directory
 from .domain.plan import Trunk, fallback_target
 from .pbx.ari import Ari
 from .pbx.astdb import write_fallbacks
 from .pbx.backoff import Backoff
-from .pbx.provision import push_all
+from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
+from .pbx.provision import Provisioner
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
+
+
+DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches calls and phones
 
 
 class Daemon:
     def __init__(self, config: Config):
         self.config = config
-        self.directory = directory_from_config(config)
         self.engine = make_engine(config.database.url)
+        self.directory_service = DirectoryService(sessions(self.engine),
+                                                  seats_included=config.project.seats_included)
+        self.directory, self.directory_version = Directory(), None
         self.ari = Ari(config.ari.url, config.ari.username, config.ari.password, config.ari.app)
+        self.presence = PresenceTracker()
+        self.provisioner = Provisioner(self.ari, config.pbx.staff_transport,
+                                       config.pbx.staff_context)
         self.services = Services(
             ari=self.ari, call_log=CallLog(sessions(self.engine)),
-            directory=lambda: self.directory, trunk=Trunk(config.pbx.trunk_endpoint),
+            directory=lambda: self.directory, presence=self.presence.snapshot,
+            trunk=Trunk(config.pbx.trunk_endpoint),
             fallback_context=config.pbx.fallback_context)
         self.router = Router(self.services, config.ari.app)
         self.db_ready = False
         self.fallbacks_status = "not written yet"
         self._fallback_task: asyncio.Task | None = None
+        self._registrations: asyncio.Queue = asyncio.Queue()
         self._stopping = asyncio.Event()
 
     def status(self) -> dict:
@@ -42,11 +55,60 @@ class Daemon:
                 "calls": len(self.router.sessions), "fallbacks": self.fallbacks_status}
 
     async def on_connect(self) -> None:
-        pbx = self.config.pbx
-        await push_all(self.ari, self.directory, pbx.staff_transport, pbx.staff_context)
+        await self.provisioner.sync(self.directory, full=True)
+        await self.ari.request("POST", f"/applications/{self.config.ari.app}/subscription",
+                               params={"eventSource": "endpoint:PJSIP"})
+        self.presence.seed(await self.ari.request("GET", "/endpoints/PJSIP"))
         await self.router.reconcile()
-        if self._fallback_task is None or self._fallback_task.done():
-            self._fallback_task = asyncio.create_task(self.sync_fallbacks())
+        self._start_fallback_sync()
+
+    def on_event(self, ev) -> None:
+        if ev.type in PRESENCE_EVENTS:
+            change = self.presence.update(ev)
+            if change is not None:
+                log.event("sip.registration", login=change[0], state=change[1],
+                          contact=change[2])
+                self._registrations.put_nowait(change)
+        else:
+            self.router.dispatch(ev)
+
+    async def record_registrations(self) -> None:
+        """Registration state into the database, in order, off the event loop."""
+        while True:
+            login, state, contact = await self._registrations.get()
+            try:
+                await asyncio.to_thread(self.directory_service.set_registration, login, state,
+                                        contact)
+            except Exception as exc:
+                log.event("sip.registration_not_saved", logging.WARNING, login=login,
+                          error=repr(exc))
+
+    async def load_directory(self) -> bool:
+        """Take a new snapshot when another process (CLI, API, import) changed the directory."""
+        version = await asyncio.to_thread(self.directory_service.version)
+        if version == self.directory_version:
+            return False
+        self.directory = await asyncio.to_thread(self.directory_service.snapshot)
+        self.directory_version = version
+        log.event("directory.loaded", version=version, employees=len(self.directory.employees),
+                  numbers=len(self.directory.numbers),
+                  sip_accounts=len(self.directory.sip_accounts))
+        return True
+
+    async def watch_directory(self) -> None:
+        while True:
+            await asyncio.sleep(DIRECTORY_POLL_S)
+            try:
+                if await self.load_directory() and self.ari.connected.is_set():
+                    await self.provisioner.sync(self.directory)
+                    self._start_fallback_sync()
+            except Exception as exc:  # the database or Asterisk is away: retried next tick
+                log.event("directory.sync_failed", logging.WARNING, error=repr(exc))
+
+    def _start_fallback_sync(self) -> None:
+        if self._fallback_task is not None:
+            self._fallback_task.cancel()
+        self._fallback_task = asyncio.create_task(self.sync_fallbacks())
 
     async def sync_fallbacks(self) -> None:
         """Keep AstDB's fallback table current; retried until Asterisk's AMI takes it."""
@@ -73,14 +135,18 @@ class Daemon:
         log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
                   numbers=len(self.directory.numbers), employees=len(self.directory.employees))
         await asyncio.to_thread(upgrade, self.config.database.url)
+        await self.load_directory()
         self.db_ready = True
-        events = asyncio.create_task(self.ari.run_events(self.router.dispatch, self.on_connect))
+        tasks = [asyncio.create_task(self.ari.run_events(self.on_event, self.on_connect)),
+                 asyncio.create_task(self.watch_directory()),
+                 asyncio.create_task(self.record_registrations())]
         await self._stopping.wait()
         log.event("daemon.stopping", calls=len(self.router.sessions))
-        events.cancel()
         if self._fallback_task is not None:
-            self._fallback_task.cancel()
-        await asyncio.gather(events, return_exceptions=True)
+            tasks.append(self._fallback_task)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.router.stop()
         await self.ari.close()
         await http.cleanup()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from . import config as configuration
@@ -11,34 +12,103 @@ from . import log
 EXIT_BAD_INPUT = 2
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", default=os.environ.get("CALLCTL_CONFIG", "callctl.yaml"),
+                        help="the YAML configuration file (default: $CALLCTL_CONFIG or "
+                             "./callctl.yaml)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
     parser = argparse.ArgumentParser(prog="callctl", description="Virtual-PBX brain for Asterisk")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("run", "run the daemon"),
-                       ("check-config", "validate the configuration and exit")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("-c", "--config", required=True, help="the YAML configuration file")
-    db = sub.add_parser("db", help="database maintenance")
+    sub.add_parser("run", parents=[common], help="run the daemon")
+    sub.add_parser("check-config", parents=[common], help="validate the configuration")
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
-    db.add_argument("-c", "--config", required=True)
-    args = parser.parse_args(argv)
+    from .directory.cli import add_parsers
+    add_parsers(sub, common)
+    project = sub.add_parser("project", help="the whole directory as one YAML document")
+    actions = project.add_subparsers(dest="action", required=True)
+    actions.add_parser("export", parents=[common], help="print the directory as YAML")
+    imp = actions.add_parser("import", parents=[common],
+                             help="make the directory match a YAML document (all or nothing)")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="print the changes, apply nothing")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         cfg = configuration.load(args.config)
     except configuration.ConfigError as exc:
         print(f"callctl: invalid configuration\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.command == "check-config":
-        print(f"{args.config}: OK ({len(cfg.employees)} employees, {len(cfg.numbers)} numbers)")
+        print(f"{args.config}: OK")
         return 0
     log.setup(cfg.log_level)
+    if args.command == "run":
+        from .app import Daemon
+        asyncio.run(Daemon(cfg).run())
+        return 0
+    from .store.db import upgrade
+    upgrade(cfg.database.url)
     if args.command == "db":
-        from .store.db import upgrade
-        upgrade(cfg.database.url)
         print("database is at the latest schema")
         return 0
-    from .app import Daemon
-    asyncio.run(Daemon(cfg).run())
+    if args.command == "project":
+        return run_project(args, cfg)
+    from .directory import cli as directory_cli
+    return directory_cli.run(args, service_factory(cfg)(None))
+
+
+def service_factory(cfg: configuration.Config):
+    """Builds DirectoryService for a sessionmaker (None: the configured database's)."""
+    from .directory.service import DirectoryService
+    from .store.db import make_engine, sessions
+    mailer = None
+    if cfg.smtp is not None:
+        from .integrations.mail import SmtpMailer
+        smtp = cfg.smtp
+        mailer = SmtpMailer(smtp.host, smtp.port, smtp.sender, smtp.base_url,
+                            starttls=smtp.starttls, username=smtp.username,
+                            password=smtp.password)
+
+    def make(maker=None):
+        maker = maker or sessions(make_engine(cfg.database.url))
+        return DirectoryService(maker, mailer=mailer,
+                                seats_included=cfg.project.seats_included)
+    return make
+
+
+def run_project(args, cfg: configuration.Config) -> int:
+    from .directory import project
+    from .directory.errors import DirectoryError
+    from .store.db import make_engine
+    make = service_factory(cfg)
+    if args.action == "export":
+        print(project.dump(project.export_project(make())), end="")
+        return 0
+    try:
+        with open(args.file) as f:
+            doc = project.parse(f.read(), args.file)
+        lines, results = project.import_project(make_engine(cfg.database.url), make, doc,
+                                                dry_run=args.dry_run)
+    except OSError as exc:
+        print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (project.ProjectError, DirectoryError) as exc:
+        print(f"callctl: import refused, nothing changed:\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for line in lines or ["no changes"]:
+        print(line)
+    if args.dry_run:
+        print("(dry run: nothing was changed)")
+    for result in results:
+        for message in [*result.messages, *(result.detached or ())]:
+            print(f"  {message}")
+        if result.secret:
+            print(f"  SIP account {result.object.get('login')}: password {result.secret}")
     return 0
 
 

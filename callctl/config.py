@@ -9,13 +9,12 @@ import os
 import re
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "CALLCTL__"
-DIAL_RE = re.compile(r"^\+?[0-9]{2,20}$")
-LOGIN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
 class ConfigError(Exception):
@@ -63,44 +62,28 @@ class PbxConfig(Strict):
     fallback_context: str = "callctl-fallback"
 
 
-class SipAccountConfig(Strict):
-    login: str
-    password: str = Field(min_length=8)
+class SmtpConfig(Strict):
+    """Where invitation e-mails go out. Absent: invitations are only printed/returned."""
+    host: str = "127.0.0.1"
+    port: int = Field(25, ge=1, le=65535)
+    sender: str = "callctl@localhost"
+    base_url: str = "http://127.0.0.1:8090"  # links in e-mails point here
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
 
-    @field_validator("login")
+
+class ProjectConfig(Strict):
+    timezone: str = "UTC"  # working hours in schemes are read in this zone
+    seats_included: int = Field(3, ge=0)
+
+    @field_validator("timezone")
     @classmethod
-    def _login(cls, v: str) -> str:
-        if not LOGIN_RE.match(v):
-            raise ValueError("letters, digits, '.', '_' and '-' only, at most 40")
-        return v
-
-
-class EmployeeConfig(Strict):
-    name: str = Field(min_length=1)
-    extension: str
-    sip_accounts: list[SipAccountConfig] = Field(min_length=1)
-
-    @field_validator("extension")
-    @classmethod
-    def _ext(cls, v: str) -> str:
-        if not re.match(r"^[0-9]{2,8}$", v):
-            raise ValueError("an extension is 2 to 8 digits")
-        return v
-
-
-class NumberConfig(Strict):
-    number: str
-    employee: str
-    ring_timeout: int = Field(30, ge=1, le=600)
-    # Where Asterisk sends the call when the daemon is absent: an employee's name or a
-    # phone number dialled through the trunk. Default: the employee above.
-    fallback: str | None = None
-
-    @field_validator("number")
-    @classmethod
-    def _number(cls, v: str) -> str:
-        if not DIAL_RE.match(v):
-            raise ValueError("a company number is digits with an optional leading '+'")
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)")
         return v
 
 
@@ -111,32 +94,8 @@ class Config(Strict):
     http: HttpConfig = HttpConfig()
     pbx: PbxConfig = PbxConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    employees: list[EmployeeConfig] = []
-    numbers: list[NumberConfig] = []
-
-    @model_validator(mode="after")
-    def _references(self) -> "Config":
-        names = [e.name for e in self.employees]
-        _unique("employees", "name", names)
-        _unique("employees", "extension", [e.extension for e in self.employees])
-        _unique("employees", "sip_accounts.login",
-                [a.login for e in self.employees for a in e.sip_accounts])
-        _unique("numbers", "number", [n.number for n in self.numbers])
-        for i, n in enumerate(self.numbers):
-            if n.employee not in names:
-                raise ValueError(f"numbers.{i}.employee: no employee named {n.employee!r}")
-            if n.fallback and n.fallback not in names and not DIAL_RE.match(n.fallback):
-                raise ValueError(f"numbers.{i}.fallback: {n.fallback!r} is neither an employee "
-                                 "nor a phone number")
-        return self
-
-
-def _unique(section: str, key: str, values: list[str]) -> None:
-    seen = set()
-    for i, v in enumerate(values):
-        if v in seen:
-            raise ValueError(f"{section}: {key} {v!r} appears twice")
-        seen.add(v)
+    smtp: SmtpConfig | None = None
+    project: ProjectConfig = ProjectConfig()
 
 
 def _apply_env(data: dict, environ: dict) -> None:
@@ -200,14 +159,3 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         config = config.model_copy(update={"database": DatabaseConfig(url=f"{prefix}{absolute}")})
     return config
 
-
-def directory_from_config(config: Config):
-    from .domain.directory import CompanyNumber, Directory, Employee, SipAccount
-    return Directory(
-        employees=tuple(Employee(e.name, e.extension, tuple(a.login for a in e.sip_accounts))
-                        for e in config.employees),
-        numbers=tuple(CompanyNumber(n.number, n.employee, n.ring_timeout, n.fallback)
-                      for n in config.numbers),
-        sip_accounts=tuple(SipAccount(a.login, a.password, e.name)
-                           for e in config.employees for a in e.sip_accounts),
-    )

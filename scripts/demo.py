@@ -1,6 +1,5 @@
 """Runs the demo: sandbox Asterisk + callctl with config/demo.yaml and generated secrets."""
 import json
-import secrets
 import signal
 import subprocess
 import sys
@@ -19,31 +18,47 @@ def demo_config(state: dict) -> dict:
                          username=state["ari_user"], password=state["ari_password"])
     config["ami"].update(port=state["ami_port"], username=state["ami_user"],
                          secret=state["ami_secret"])
-    # SIP passwords are generated once and kept, so a configured softphone keeps working.
-    saved = WORK / "sip-passwords.json"
-    passwords = json.loads(saved.read_text()) if saved.exists() else {}
-    for employee in config["employees"]:
-        for account in employee["sip_accounts"]:
-            account["password"] = passwords.setdefault(account["login"],
-                                                       secrets.token_urlsafe(18))
-    saved.write_text(json.dumps(passwords, indent=2))
-    saved.chmod(0o600)
     return config
 
 
-def banner(config: dict, state: dict) -> str:
+def callctl(*args: str) -> str:
+    exe = Path(sys.executable).parent / "callctl"
+    return subprocess.run([str(exe), *args, "-c", str(WORK / "callctl.yaml")], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def sip_passwords() -> dict[str, str]:
+    """The demo accounts' passwords: generated once (shown once by callctl), kept here so a
+    configured softphone keeps working across runs."""
+    saved = WORK / "sip-passwords.json"
+    passwords = json.loads(saved.read_text()) if saved.exists() else {}
+    for account in json.loads(callctl("sip", "list", "--json")):
+        if account["login"] not in passwords:
+            reset = json.loads(callctl("sip", "edit", account["login"], "--reset-password",
+                                       "--json"))
+            passwords[account["login"]] = reset["password"]
+    saved.write_text(json.dumps(passwords, indent=2))
+    saved.chmod(0o600)
+    return passwords
+
+
+def banner(state: dict, http_port: int) -> str:
+    passwords = sip_passwords()
+    employees = json.loads(callctl("employees", "list", "--json"))
+    accounts = {a["login"]: a for a in json.loads(callctl("sip", "list", "--json"))}
     lines = ["", "callctl demo is running. Register any softphone (UDP) with:",
              f"  server 127.0.0.1:{state['staff_port']}"]
-    for e in config["employees"]:
-        for a in e["sip_accounts"]:
-            lines.append(f"  {e['name']:<12} ext {e['extension']}  login {a['login']:<8}"
-                         f" password {a['password']}")
+    for login, account in accounts.items():
+        lines.append(f"  {account['employee'] or '-':<12} login {login:<8} "
+                     f"password {passwords[login]}")
     lines.append("Then dial:")
-    for e in config["employees"]:
-        lines.append(f"  {e['extension']:<10} to ring {e['name']}")
-    for n in config["numbers"]:
+    for e in employees:
+        lines.append(f"  {e['extension']:<10} to ring {e['full_name']}")
+    for d in json.loads(callctl("departments", "list", "--json")):
+        lines.append(f"  {d['extension']:<10} to ring the {d['name']} department")
+    for n in json.loads(callctl("numbers", "list", "--json")):
         lines.append(f"  {n['number']:<10} the company number, rings {n['employee']}")
-    lines += [f"Health: http://127.0.0.1:{config['http']['port']}/health  "
+    lines += [f"Health: http://127.0.0.1:{http_port}/health  "
               f"Log: below. Ctrl-C stops callctl and the sandbox.", ""]
     return "\n".join(lines)
 
@@ -57,7 +72,8 @@ def main() -> int:
     config = demo_config(state)
     path = WORK / "callctl.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    print(banner(config, state), flush=True)
+    callctl("project", "import", str(REPO / "config" / "demo-project.yaml"))
+    print(banner(state, config["http"]["port"]), flush=True)
     daemon = subprocess.Popen([str(Path(sys.executable).parent / "callctl"), "run", "-c",
                                str(path)])
     signal.signal(signal.SIGTERM, lambda *_: daemon.send_signal(signal.SIGTERM))

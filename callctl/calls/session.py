@@ -20,7 +20,7 @@ from ..pbx.ari import AriError, NotFound
 from ..pbx.events import Event
 
 if TYPE_CHECKING:
-    from ..domain.directory import Directory
+    from ..domain.directory import Directory, Presence
     from ..pbx.ari import Ari
     from ..store.calls import CallLog
     from .router import Router
@@ -37,6 +37,7 @@ class Services:
     ari: "Ari"
     call_log: "CallLog"
     directory: Callable[[], "Directory"]
+    presence: Callable[[], "Presence"]
     trunk: Trunk
     fallback_context: str
 
@@ -129,10 +130,10 @@ class CallSession:
             await self._finish("answered", None)
 
     def plan(self) -> Plan | NotInService:
-        directory = self.s.directory()
+        directory, presence = self.s.directory(), self.s.presence()
         if self.kind == "internal":
-            return plan_internal(directory, self.dialled, self.s.trunk)
-        return plan_inbound(directory, self.dialled, self.s.trunk)
+            return plan_internal(directory, self.dialled, self.s.trunk, presence)
+        return plan_inbound(directory, self.dialled, self.s.trunk, presence)
 
     async def walk(self, plan: Plan) -> bool:
         self.phase = "ringing"

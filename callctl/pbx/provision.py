@@ -1,42 +1,86 @@
 """SIP accounts live in Asterisk: pushed over ARI's dynamic configuration (sorcery memory
 objects), so a phone can register at once, without a reload, and Asterisk may run on
-another host. Memory objects vanish when Asterisk restarts: `push_all` runs on every
-(re)connect."""
+another host. Memory objects vanish when Asterisk restarts, so every (re)connect pushes
+them all again; between connects only what changed is pushed or deleted."""
 from __future__ import annotations
 
 import asyncio
 
 from .. import log
 from ..domain.directory import Directory, SipAccount
-from .ari import Ari
+from .ari import Ari, AriError
+
+OBJECT_TYPES = ("auth", "aor", "endpoint")  # created in this order, deleted in reverse
 
 
-def account_objects(account: SipAccount, caller_name: str, extension: str, transport: str,
-                    context: str) -> list[tuple[str, str, dict[str, str]]]:
-    """The auth, aor and endpoint of one account, in the order Asterisk needs them."""
+def account_objects(account: SipAccount, caller_id: str, transport: str,
+                    context: str) -> list[tuple[str, dict[str, str]]]:
     login = account.login
     return [
-        ("auth", login, {"auth_type": "userpass", "username": login,
-                         "password": account.password}),
-        ("aor", login, {"max_contacts": "1", "remove_existing": "yes",
-                        "qualify_frequency": "0"}),
-        ("endpoint", login, {"transport": transport, "context": context, "disallow": "all",
-                             "allow": "ulaw,alaw", "auth": login, "aors": login,
-                             "callerid": f'"{caller_name}" <{extension}>',
-                             "direct_media": "no", "rtp_symmetric": "yes",
-                             "force_rport": "yes", "rewrite_contact": "yes"}),
+        ("auth", {"auth_type": "userpass", "username": login, "password": account.password}),
+        ("aor", {"max_contacts": "1", "remove_existing": "yes", "qualify_frequency": "0"}),
+        ("endpoint", {"transport": transport, "context": context, "disallow": "all",
+                      "allow": "ulaw,alaw", "auth": login, "aors": login,
+                      "callerid": caller_id, "direct_media": "no", "rtp_symmetric": "yes",
+                      "force_rport": "yes", "rewrite_contact": "yes"}),
     ]
 
 
-async def push_account(ari: Ari, account: SipAccount, directory: Directory, transport: str,
-                       context: str) -> None:
-    employee = directory.employee(account.employee)
-    for kind, object_id, fields in account_objects(account, employee.name, employee.extension,
-                                                   transport, context):
-        await ari.put_dynamic("res_pjsip", kind, object_id, fields)
+def caller_id_of(account: SipAccount, directory: Directory) -> str:
+    employee = directory.employee(account.employee) if account.employee else None
+    if employee is None:
+        return f'"{account.login}" <{account.login}>'
+    return f'"{employee.name}" <{employee.extension}>'
 
 
-async def push_all(ari: Ari, directory: Directory, transport: str, context: str) -> None:
-    await asyncio.gather(*(push_account(ari, a, directory, transport, context)
-                           for a in directory.sip_accounts))
-    log.event("sip.provisioned", accounts=len(directory.sip_accounts))
+class Provisioner:
+    def __init__(self, ari: Ari, transport: str, context: str):
+        self.ari, self.transport, self.context = ari, transport, context
+        self._pushed: dict[str, list] = {}  # login -> the objects last pushed
+
+    def desired(self, directory: Directory) -> dict[str, list]:
+        return {a.login: account_objects(a, caller_id_of(a, directory), self.transport,
+                                         self.context) for a in directory.sip_accounts}
+
+    async def sync(self, directory: Directory, *, full: bool = False) -> None:
+        """Make Asterisk's accounts match the directory. `full`: after a (re)connect, when
+        Asterisk may have restarted (lost everything) or kept accounts deleted meanwhile."""
+        want = self.desired(directory)
+        if full:
+            self._pushed = {}
+            stale = await self._managed_in_asterisk() - set(want)
+        else:
+            stale = set(self._pushed) - set(want)
+        changed = {k: v for k, v in want.items() if self._pushed.get(k) != v}
+        await asyncio.gather(*(self._push(k, v) for k, v in changed.items()),
+                             *(self._delete(k) for k in stale))
+        if changed or stale:
+            log.event("sip.provisioned", pushed=len(changed), deleted=len(stale),
+                      accounts=len(want))
+
+    async def _push(self, login: str, objects: list) -> None:
+        for kind, fields in objects:
+            await self.ari.put_dynamic("res_pjsip", kind, login, fields)
+        self._pushed[login] = objects
+
+    async def _delete(self, login: str) -> None:
+        try:
+            for kind in reversed(OBJECT_TYPES):
+                await self.ari.delete_dynamic("res_pjsip", kind, login)
+        except AriError as exc:  # e.g. an endpoint from pjsip.conf: not ours to delete
+            log.event("sip.delete_refused", login=login, error=str(exc))
+        self._pushed.pop(login, None)
+
+    async def _managed_in_asterisk(self) -> set[str]:
+        """Endpoints Asterisk has that callctl made: ours carry the staff context."""
+        names = [e["resource"] for e in await self.ari.request("GET", "/endpoints/PJSIP")]
+        found = await asyncio.gather(*(self._context_of(n) for n in names))
+        return {n for n, ctx in zip(names, found) if ctx == self.context}
+
+    async def _context_of(self, login: str) -> str | None:
+        try:
+            fields = await self.ari.request(
+                "GET", f"/asterisk/config/dynamic/res_pjsip/endpoint/{login}")
+        except AriError:
+            return None
+        return next((f["value"] for f in fields if f["attribute"] == "context"), None)

@@ -2,8 +2,11 @@
 (pjsua2), and the callctl daemon as a real process."""
 from __future__ import annotations
 
-import secrets
+import json
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,15 +49,7 @@ def lab():
         yield lab
 
 
-@pytest.fixture(scope="session")
-def accounts() -> dict[str, str]:
-    """Per-session SIP logins and passwords, as an admin would have generated them."""
-    tag = secrets.token_hex(3)
-    return {f"alice-{tag}": secrets.token_urlsafe(18), f"bob-{tag}": secrets.token_urlsafe(18)}
-
-
-def daemon_config(asterisk: dict, accounts: dict[str, str], db_path, ring_timeout: int = 4):
-    alice, bob = accounts
+def daemon_config(asterisk: dict, db_path) -> dict:
     return {
         "ari": {"url": f"http://127.0.0.1:{asterisk['http_port']}",
                 "username": asterisk["ari_user"], "password": asterisk["ari_password"]},
@@ -62,35 +57,49 @@ def daemon_config(asterisk: dict, accounts: dict[str, str], db_path, ring_timeou
                 "secret": asterisk["ami_secret"]},
         "database": {"url": f"sqlite:///{db_path}"},
         "http": {"port": free_port()},
-        "employees": [
-            {"name": "Alice Smith", "extension": "101",
-             "sip_accounts": [{"login": alice, "password": accounts[alice]}]},
-            {"name": "Bob Jones", "extension": "102",
-             "sip_accounts": [{"login": bob, "password": accounts[bob]}]},
-        ],
-        "numbers": [
-            {"number": ALICE_NUMBER, "employee": "Alice Smith", "ring_timeout": ring_timeout},
-            {"number": BOB_NUMBER, "employee": "Bob Jones", "ring_timeout": ring_timeout,
-             "fallback": MOBILE},
-        ],
     }
 
 
+def cli(config_path, *args: str) -> dict | list:
+    """Runs the real `callctl` command with --json and returns its parsed output."""
+    exe = Path(sys.executable).parent / "callctl"
+    done = subprocess.run([str(exe), *args, "-c", str(config_path), "--json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"callctl {' '.join(args)} failed: {done.stderr}"
+    return json.loads(done.stdout)
+
+
+def make_company(config_path, ring_timeout: int = 4) -> dict[str, tuple[str, str]]:
+    """Alice and Bob with a SIP account each, and two company numbers, made with the CLI.
+    Returns {"alice": (login, password), "bob": (login, password)}."""
+    accounts = {}
+    for key, name, ext in (("alice", "Alice Smith", "101"), ("bob", "Bob Jones", "102")):
+        cli(config_path, "employees", "add", "--name", name, "--extension", ext,
+            "--email", f"{key}@example.com")
+        made = cli(config_path, "sip", "add", "--employee", name)
+        accounts[key] = (made["object"]["login"], made["password"])
+    cli(config_path, "numbers", "add", "--number", ALICE_NUMBER, "--employee", "Alice Smith",
+        "--ring-timeout", str(ring_timeout))
+    cli(config_path, "numbers", "add", "--number", BOB_NUMBER, "--employee", "Bob Jones",
+        "--ring-timeout", str(ring_timeout), "--fallback", MOBILE)
+    return accounts
+
+
 @pytest.fixture(scope="module")
-def daemon(asterisk, accounts, tmp_path_factory):
+def daemon(asterisk, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("daemon")
-    proc = DaemonProcess(workdir, daemon_config(asterisk, accounts, workdir / "callctl.db"))
+    proc = DaemonProcess(workdir, daemon_config(asterisk, workdir / "callctl.db"))
+    proc.accounts = make_company(proc.path)
     proc.start()
     yield proc
     assert proc.stop() == 0, f"daemon exited badly; see {proc.logfile}"
 
 
 @pytest.fixture(scope="module")
-def phones(lab, accounts, asterisk, daemon):
+def phones(lab, asterisk, daemon):
     """Alice's and Bob's desk phones, registering with the accounts the daemon provisioned."""
-    made = {login.split("-")[0]: lab.phone(login, password,
-                                           registrar=f"127.0.0.1:{asterisk['staff_port']}")
-            for login, password in accounts.items()}
+    made = {key: lab.phone(login, password, registrar=f"127.0.0.1:{asterisk['staff_port']}")
+            for key, (login, password) in daemon.accounts.items()}
     yield made
     for phone in made.values():
         phone.close()

@@ -79,8 +79,8 @@ def test_given_a_ringing_call_when_the_daemon_is_killed_then_restart_resumes_it(
 
 
 def test_given_wrong_ari_password_when_started_then_it_keeps_retrying_and_reports_not_ready(
-        asterisk, accounts, tmp_path):
-    config = daemon_config(asterisk, accounts, tmp_path / "callctl.db")
+        asterisk, tmp_path):
+    config = daemon_config(asterisk, tmp_path / "callctl.db")
     config["ari"]["password"] = "wrong"
     proc = DaemonProcess(tmp_path, config).start(wait_ready=False)
     try:

@@ -1,0 +1,178 @@
+"""The whole directory as one YAML document: `callctl project export` and `import`.
+
+Import makes the database match the document, through the same service (and so the same
+rules) as the CLI and the API, inside ONE outer transaction: every step commits only a
+savepoint, and any refusal rolls the whole import back. `--dry-run` runs the very same
+steps and rolls back at the end, so it reports exactly what a real import would refuse.
+SIP passwords are never exported; accounts created by an import get new ones.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DepartmentDoc(_Strict):
+    name: str
+    extension: str
+
+
+class EmployeeDoc(_Strict):
+    full_name: str
+    email: str
+    extension: str
+    department: str | None = None
+    access_level: Literal["admin", "manager", "operator"] = "operator"
+    online: bool = True
+    phone_numbers: list[str] = []
+    other_contacts: list[str] = []
+
+
+class SipAccountDoc(_Strict):
+    login: str
+    employee: str | None = None
+    on_pc: bool = False
+    on_mobile: bool = False
+
+
+class NumberDoc(_Strict):
+    number: str
+    employee: str | None = None
+    ring_timeout: int = Field(30, ge=1, le=600)
+    fallback: str | None = None
+
+
+class ProjectDoc(_Strict):
+    departments: list[DepartmentDoc] = []
+    employees: list[EmployeeDoc] = []
+    sip_accounts: list[SipAccountDoc] = []
+    numbers: list[NumberDoc] = []
+
+
+class ProjectError(Exception):
+    pass
+
+
+# section -> (document model, identifying key, service method stem)
+SECTIONS = {
+    "departments": (DepartmentDoc, "name", "department"),
+    "employees": (EmployeeDoc, "full_name", "employee"),
+    "sip_accounts": (SipAccountDoc, "login", "sip_account"),
+    "numbers": (NumberDoc, "number", "number"),
+}
+
+
+def export_project(service) -> dict:
+    """The directory as plain data, in a stable order (export → import → export is equal)."""
+    listed = {"departments": service.list_departments(), "employees": service.list_employees(),
+              "sip_accounts": service.list_sip_accounts(), "numbers": service.list_numbers()}
+    doc = {}
+    for section, (model, key, _stem) in SECTIONS.items():
+        fields = list(model.model_fields)
+        rows = [{f: _plain(row.get(f)) for f in fields} for row in listed[section]]
+        doc[section] = sorted(rows, key=lambda r: str(r[key]))
+    return doc
+
+
+def dump(doc: dict) -> str:
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def parse(text: str, source: str) -> ProjectDoc:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise ProjectError(f"{source}: {where}not valid YAML") from None
+    try:
+        return ProjectDoc.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: {'.'.join(map(str, e['loc']))}: "
+                 f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
+                 for e in exc.errors()]
+        raise ProjectError("\n".join(lines)) from None
+
+
+def plan_changes(current: dict, wanted: ProjectDoc) -> list[tuple[str, str, str, dict]]:
+    """(op, section, id, fields) steps that turn `current` into `wanted`. Creates and edits
+    go parents first (departments before employees before accounts and numbers); deletes
+    go children first."""
+    steps, deletes = [], []
+    for section, (_model, key, _stem) in SECTIONS.items():
+        have = {row[key]: row for row in current[section]}
+        want = {getattr(item, key): item.model_dump() for item in getattr(wanted, section)}
+        for ident, fields in want.items():
+            if ident not in have:
+                steps.append(("add", section, ident, fields))
+            else:
+                diff = {k: v for k, v in fields.items() if k != key and _plain(have[ident][k])
+                        != _plain(v)}
+                if diff:
+                    steps.append(("edit", section, ident, diff))
+        deletes += [("delete", section, ident, {}) for ident in have if ident not in want]
+    return steps + deletes[::-1]
+
+
+def describe(steps: list[tuple[str, str, str, dict]], current: dict) -> list[str]:
+    lines = []
+    for op, section, ident, fields in steps:
+        key = SECTIONS[section][1]
+        if op == "add":
+            lines.append(f"+ {section} {ident}")
+        elif op == "delete":
+            lines.append(f"- {section} {ident}")
+        else:
+            old = next(r for r in current[section] if r[key] == ident)
+            changes = ", ".join(f"{k}: {_plain(old[k])!r} -> {v!r}" for k, v in fields.items())
+            lines.append(f"~ {section} {ident}: {changes}")
+    return lines
+
+
+def import_project(engine: Engine, make_service, doc: ProjectDoc, *, dry_run: bool):
+    """Apply `doc`; returns (diff lines, service results). Raises DirectoryError (nothing
+    changed) on the first refusal. `make_service(sessionmaker)` builds the service."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            service = make_service(sessionmaker(bind=conn, expire_on_commit=False,
+                                                join_transaction_mode="create_savepoint"))
+            current = export_project(service)
+            steps = plan_changes(current, doc)
+            results = [_apply(service, step) for step in steps]
+            lines = describe(steps, current)
+        except BaseException:
+            outer.rollback()
+            raise
+        if dry_run:
+            outer.rollback()
+        else:
+            outer.commit()
+    return lines, results
+
+
+def _apply(service, step):
+    op, section, ident, fields = step
+    _model, key, stem = SECTIONS[section]
+    if op == "delete":
+        delete = getattr(service, f"delete_{stem}")
+        return delete(ident) if stem == "number" else delete(ident, force=True)
+    if op == "edit":
+        return getattr(service, f"edit_{stem}")(ident, **_args(fields))
+    return getattr(service, f"add_{stem}")(**_args(fields))
+
+
+def _args(fields: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
