@@ -1,0 +1,172 @@
+"""The route table's vocabulary and the OpenAPI 3.1 document generated from it.
+
+A request body is a tuple of `Field`s. The same fields validate incoming JSON (so a 400 names
+the field at fault) and describe the body in the document, so the two cannot drift apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: type  # str | int | bool | list (a list of strings)
+    required: bool = False
+    nullable: bool = False
+    enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    description: str = ""
+
+    def schema(self) -> dict:
+        s: dict[str, Any] = {"type": _TYPES[self.type]}
+        if self.type is list:
+            s["items"] = {"type": "string"}
+        if self.enum:
+            s["enum"] = list(self.enum)
+        if self.minimum is not None:
+            s["minimum"] = self.minimum
+        if self.nullable:
+            s["type"] = [s["type"], "null"]
+        if self.description:
+            s["description"] = self.description
+        return s
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not acceptable for this field, or None when it is."""
+        if value is None:
+            return None if self.nullable else "must not be null"
+        # bool is an int in Python; JSON true is not a number of seconds.
+        ok = isinstance(value, self.type) and not (self.type is int and isinstance(value, bool))
+        if ok and self.type is list:
+            ok = all(isinstance(v, str) for v in value)
+        if not ok:
+            want = "a list of strings" if self.type is list else f"a {_TYPES[self.type]}"
+            return f"must be {want}"
+        if self.enum and value not in self.enum:
+            return f"must be one of {', '.join(self.enum)}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {self.minimum}"
+        return None
+
+
+def check_body(body: Any, fields: tuple[Field, ...]) -> tuple[str, str] | None:
+    """(field, problem) for the first thing wrong with a JSON body, or None."""
+    if not isinstance(body, dict):
+        return "body", "must be a JSON object"
+    known = {f.name: f for f in fields}
+    for name in body:
+        if name not in known:
+            return name, f"is not a known field (known: {', '.join(known)})"
+    for f in fields:
+        if f.name not in body:
+            if f.required:
+                return f.name, "is required"
+            continue
+        problem = f.problem(body[f.name])
+        if problem:
+            return f.name, problem
+    return None
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation of the API: the router and the OpenAPI document are both built from it."""
+    method: str
+    path: str  # below the API prefix, e.g. "/employees/{name}"
+    handler: Callable
+    summary: str
+    tag: str
+    level: str | None  # weakest access level allowed; None: no token needed
+    body: tuple[Field, ...] | None = None
+    query: tuple[Field, ...] = ()
+    status: int = 200  # on success
+    response: dict | None = None  # JSON schema of the success body; None: any object
+    errors: tuple[int, ...] = ()  # beyond 401/403, which follow from `level`
+    operation_id: str = ""
+    description: str = ""
+
+    def params(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+
+_ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
+               401: "Missing or unknown bearer token",
+               403: "The token's access level is too low",
+               404: "No such object",
+               409: "Conflicts with existing data or still in use; nothing was changed",
+               422: "Refused by a directory rule; nothing was changed"}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def document(routes: list[Route], prefix: str, schemas: dict[str, dict], *,
+             title: str = "callctl API", version: str = "1") -> dict:
+    paths: dict[str, dict] = {}
+    for r in routes:
+        paths.setdefault(prefix + r.path, {})[r.method.lower()] = _operation(r)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version,
+                 "description": "Directory administration and the operator's view of callctl."
+                                " Access levels, weakest first: operator, manager, admin."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": _ERROR_SCHEMA, **schemas},
+        },
+    }
+
+
+def _operation(r: Route) -> dict:
+    op: dict[str, Any] = {"operationId": r.operation_id or _default_id(r), "summary": r.summary,
+                          "tags": [r.tag]}
+    if r.description or r.level:
+        needs = f"Needs the {r.level} access level or higher." if r.level else ""
+        op["description"] = " ".join(x for x in (r.description, needs) if x)
+    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+              for p in r.params()]
+    params += [{"name": f.name, "in": "query", "required": f.required, "schema": f.schema()}
+               for f in r.query]
+    if params:
+        op["parameters"] = params
+    if r.body is not None:
+        required = [f.name for f in r.body if f.required]
+        schema = {"type": "object", "additionalProperties": False,
+                  "properties": {f.name: f.schema() for f in r.body}}
+        if required:
+            schema["required"] = required
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": schema}}}
+    ok = r.response or {"type": "object"}
+    responses = {str(r.status): {"description": "Success",
+                                 "content": {"application/json": {"schema": ok}}}}
+    errors = set(r.errors) | ({400} if r.body is not None else set())
+    if r.level:
+        errors |= {401, 403}
+    for code in sorted(errors):
+        responses[str(code)] = {"description": _ERROR_TEXT[code], "content": {
+            "application/json": {"schema": ref("Error")}}}
+    op["responses"] = responses
+    op["security"] = [{"bearerAuth": []}] if r.level else []
+    return op
+
+
+def _default_id(r: Route) -> str:
+    words = [w.strip("{}").replace("-", "_").replace(".", "_") for w in r.path.split("/") if w]
+    return "_".join([r.method.lower(), *words])
+
+
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["message"],
+        "properties": {"entity": {"type": ["string", "null"]},
+                       "field": {"type": ["string", "null"]},
+                       "message": {"type": "string"}}}},
+}
