@@ -32,7 +32,7 @@ OPERATOR_VIEW = {"employees": ("full_name", "extension", "department", "online",
 
 
 class Problem(Exception):
-    """A 400/404 found by the API itself, before the service is asked."""
+    """A 400 found by the API itself, before the service is asked."""
 
     def __init__(self, status: int, entity: str, field: str | None, message: str):
         super().__init__(message)
@@ -209,10 +209,8 @@ def _collection_routes(c: Collection, service: Any, run: Run) -> list[Route]:
         return 200, {listed: [_view(c, item, who) for item in items]}
 
     async def show(request: web.Request, who: Principal, _body):
+        # An unknown key raises DirectoryError(code="not_found"): a 404 naming it.
         item = await run(getattr(service, f"get_{noun}"), request.match_info[c.key])
-        if item is None:
-            raise Problem(404, noun, c.key, f"no {noun.replace('_', ' ')} "
-                                            f"{request.match_info[c.key]!r}")
         return 200, _view(c, item, who)
 
     async def create(_request, _who, body):
