@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     from .directory.cli import add_parsers
     add_parsers(sub, common)
+    from .schemes.cli import add_parsers as add_scheme_parsers
+    add_scheme_parsers(sub, common)
     project = sub.add_parser("project", help="the whole directory as one YAML document")
     actions = project.add_subparsers(dest="action", required=True)
     actions.add_parser("export", parents=[common], help="print the directory as YAML")
@@ -58,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "project":
         return run_project(args, cfg)
+    if args.command in ("schemes", "simulate"):
+        from .schemes import cli as schemes_cli
+        return schemes_cli.run(args, cfg, service_factory(cfg))
     from .directory import cli as directory_cli
     return directory_cli.run(args, service_factory(cfg)(None))
 

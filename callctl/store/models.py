@@ -37,3 +37,4 @@ class CallRecord(Base):
 
 
 from . import directory_models  # noqa: E402,F401
+from . import scheme_models  # noqa: E402,F401

@@ -1,0 +1,277 @@
+"""`callctl schemes add|list|show|copy|delete|assign|unassign|coverage` and `callctl simulate`.
+
+Refusals exit 2 with the message (scheme, branch, block) on stderr and change nothing.
+`simulate` plans with the daemon's own planner, so what it prints is what a call would do.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from datetime import datetime
+
+import yaml
+
+from ..domain.coverage import coverage_png
+from ..domain.directory import ALL_REACHABLE, Directory, Presence
+from ..domain.plan import NotInService, Trunk, fallback_target, plan_inbound
+from ..domain.planner import plan_call
+from ..domain.schedule import zone
+from ..domain.scheme import SchemeError
+from .service import SchemeService
+
+EXIT_BAD_INPUT = 2
+CHANGES = ("add", "copy", "delete", "assign", "unassign")
+AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("schemes", help="forwarding schemes: branches by working hours, "
+                                            "blocks of directions with timeouts")
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", parents=[common], help="save a scheme from a YAML file")
+    add.add_argument("file")
+    add.add_argument("--replace", action="store_true", help="overwrite a scheme of that name")
+    actions.add_parser("list", parents=[common], help="every scheme and its numbers")
+    actions.add_parser("show", parents=[common], help="a scheme as YAML").add_argument("name")
+    copy = actions.add_parser("copy", parents=[common], help="duplicate a scheme")
+    copy.add_argument("name")
+    copy.add_argument("new_name")
+    delete = actions.add_parser("delete", parents=[common], help="delete an unused scheme")
+    delete.add_argument("name")
+    delete.add_argument("--force", action="store_true",
+                        help="also detach the numbers assigned it")
+    assign = actions.add_parser("assign", parents=[common],
+                                help="point a company number at a scheme")
+    assign.add_argument("number")
+    assign.add_argument("name")
+    actions.add_parser("unassign", parents=[common], help="the number rings its employee "
+                       "target again").add_argument("number")
+    cov = actions.add_parser("coverage", parents=[common],
+                             help="the minutes of the week no branch covers")
+    cov.add_argument("name")
+    cov.add_argument("--png", metavar="FILE", help="also draw the week as a heat map")
+
+    sim = sub.add_parser("simulate", parents=[common],
+                         help="walk a number's scheme for a call, without a PBX")
+    sim.add_argument("--number", required=True, help="the company number dialled")
+    sim.add_argument("--caller", required=True, help="the caller's number")
+    sim.add_argument("--at", required=True, metavar='"YYYY-MM-DD HH:MM"',
+                     help="arrival time, local to the project's time zone")
+    sim.add_argument("--assume-all-reachable", action="store_true",
+                     help="treat every employee as online and every SIP account as "
+                          "registered (default: the database's state)")
+    sim.add_argument("--sticky-employee", metavar="NAME",
+                     help="pretend the caller talked to NAME earlier today (sticky routing; "
+                          "the call-log lookup is not wired into simulate yet)")
+
+
+def run(args: argparse.Namespace, cfg, make_directory) -> int:
+    """`make_directory(sessionmaker)` builds the DirectoryService (cli.service_factory)."""
+    from ..store.db import make_engine, sessions
+    maker = sessions(make_engine(cfg.database.url))
+    directory = make_directory(maker)
+    service = SchemeService(maker, directory)
+    try:
+        if args.command == "simulate":
+            return simulate(args, cfg, directory, service)
+        return ACTIONS[args.action](args, service)
+    except (SchemeError, LookupError) as err:
+        head = "callctl: refused, nothing changed:" if args.command == "schemes" \
+            and args.action in CHANGES else "callctl:"
+        lines = str(err.args[0] if isinstance(err, LookupError) else err).splitlines()
+        # One problem a line: `validate` reports everything wrong at once.
+        print(f"{head} {lines[0]}" if len(lines) == 1 else "\n  ".join([head] + lines),
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+# ---- schemes --------------------------------------------------------------------------
+
+def _add(args, service: SchemeService) -> int:
+    try:
+        with open(args.file) as f:
+            doc = yaml.safe_load(f)
+    except OSError as exc:
+        print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        print(f"callctl: {args.file}: {where}not valid YAML: {getattr(exc, 'problem', exc)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    saved = service.save_scheme(doc, replace=args.replace)
+    if args.json:
+        return _json(saved)
+    print(f"scheme {saved['name']!r} {'replaced' if saved['replaced'] else 'saved'} "
+          f"({saved['kind']}, {saved['branches']} branch{'es' * (saved['branches'] != 1)})")
+    return _coverage_notes(service, saved["name"])
+
+
+def _list(args, service: SchemeService) -> int:
+    rows = service.list_schemes()
+    if args.json:
+        return _json(rows)
+    table = [["NAME", "KIND", "BRANCHES", "NUMBERS"]] + [
+        [r["name"], r["kind"], str(r["branches"]), ", ".join(r["numbers"]) or "-"] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def _show(args, service: SchemeService) -> int:
+    doc = service.get_scheme(args.name)
+    numbers = sorted(n for n, s in service.snapshot()[1].items() if s == args.name)
+    if args.json:
+        return _json({**doc, "numbers": numbers})
+    print(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), end="")
+    print(f"# numbers: {', '.join(numbers) or 'none'}")
+    return 0
+
+
+def _copy(args, service: SchemeService) -> int:
+    saved = service.copy_scheme(args.name, args.new_name)
+    if args.json:
+        return _json(saved)
+    print(f"scheme {args.name!r} copied to {saved['name']!r} (no numbers assigned yet)")
+    return 0
+
+
+def _delete(args, service: SchemeService) -> int:
+    done = service.delete_scheme(args.name, force=args.force)
+    if args.json:
+        return _json(done)
+    print(f"scheme {args.name!r} deleted")
+    for line in done["detached"]:
+        print(f"detached: {line}")
+    return 0
+
+
+def _assign(args, service: SchemeService) -> int:
+    done = service.assign(args.number, args.name)
+    if args.json:
+        return _json(done)
+    was = f" (was {done['previous']!r})" if done["previous"] not in (None, args.name) else ""
+    print(f"number {args.number} -> scheme {args.name!r}{was}")
+    return 0
+
+
+def _unassign(args, service: SchemeService) -> int:
+    done = service.unassign(args.number)
+    if args.json:
+        return _json(done)
+    if done["previous"] is None:
+        print(f"number {args.number} had no scheme")
+    else:
+        print(f"number {args.number}: scheme {done['previous']!r} detached; it rings its "
+              f"employee target")
+    return 0
+
+
+def _coverage(args, service: SchemeService) -> int:
+    if args.png:
+        coverage_png(service.scheme(args.name), args.png)
+    if args.json:
+        return _json({"scheme": args.name, "uncovered": service.coverage(args.name),
+                      "overlaps": service.overlaps(args.name), "png": args.png})
+    _coverage_notes(service, args.name)
+    if args.png:
+        print(f"heat map written to {args.png}")
+    return 0
+
+
+def _coverage_notes(service: SchemeService, name: str) -> int:
+    for line in service.coverage(name) or ["every minute of the week is covered"]:
+        print(line)
+    for line in service.overlaps(name):
+        print(f"note: {line}")
+    return 0
+
+
+ACTIONS = {"add": _add, "list": _list, "show": _show, "copy": _copy, "delete": _delete,
+           "assign": _assign, "unassign": _unassign, "coverage": _coverage}
+
+
+def _json(obj) -> int:
+    print(json.dumps(obj, indent=2, ensure_ascii=False))
+    return 0
+
+
+# ---- simulate -------------------------------------------------------------------------
+
+def simulate(args, cfg, directory, service: SchemeService) -> int:
+    tz = cfg.project.timezone
+    local = _parse_at(args.at)
+    if local is None:
+        print(f"callctl: --at {args.at!r}: write it as \"YYYY-MM-DD HH:MM\" (local time in "
+              f"{tz})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    at = local.replace(tzinfo=zone(tz))
+    snapshot = directory.snapshot()
+    trunk = Trunk(cfg.pbx.trunk_endpoint)
+    if args.assume_all_reachable:
+        presence = ALL_REACHABLE
+        snapshot = _everyone_online(snapshot)
+    else:
+        presence = Presence(frozenset(a["login"] for a in directory.list_sip_accounts()
+                                      if a["reg_state"] == "online"))
+    print(f"call from {args.caller} to {args.number} at {local:%a %Y-%m-%d %H:%M} ({tz})")
+    known = {n["number"] for n in directory.list_numbers()}
+    if args.number not in known:
+        print(f"{args.number} is not a company number: not in service")
+        return 0
+    schemes, assigned = service.snapshot()
+    name = assigned.get(args.number)
+    if name is None:
+        return _legacy(args.number, snapshot, trunk, presence)
+    sticky = args.sticky_employee
+    if sticky is not None and getattr(cfg.project, "sticky", True) is False:
+        print("sticky routing is off for this project: --sticky-employee ignored")
+        sticky = None
+    result = plan_call(name, schemes, snapshot, at, tz, presence, trunk, sticky_employee=sticky)
+    if args.json:
+        return _json({"scheme": result.scheme, "branch": result.branch,
+                      "trace": list(result.trace),
+                      "blocks": [{"timeout": b.timeout, "legs": [leg.dial for leg in b.legs]}
+                                 for b in result.plan.blocks]})
+    print(result.format_trace())
+    if result.uncovered:
+        target = snapshot.number(args.number)
+        dial = fallback_target(snapshot, args.number, trunk)
+        who = target and (target.fallback or target.employee)
+        print(f"fallback: {who} ({dial})" if who and dial else
+              "the number has no fallback: not in service")
+    return 0
+
+
+def _legacy(number: str, directory: Directory, trunk: Trunk, presence: Presence) -> int:
+    """A number without a scheme rings its employee target, as before schemes existed."""
+    print(f"number {number} has no forwarding scheme: it rings its employee target")
+    plan = plan_inbound(directory, number, trunk, presence)
+    if isinstance(plan, NotInService):
+        print(f"not in service: {plan.reason}")
+        return 0
+    print(plan.reason)
+    for n, block in enumerate(plan.blocks, 1):
+        print(f"step {n}: rings {', '.join(leg.dial for leg in block.legs)} "
+              f"for {block.timeout} s")
+    print("then the call ends as missed" if plan.blocks else
+          "nothing can ring now: the call ends as missed at once")
+    return 0
+
+
+def _parse_at(text: str) -> datetime | None:
+    for fmt in AT_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _everyone_online(directory: Directory) -> Directory:
+    return dataclasses.replace(directory, employees=tuple(
+        dataclasses.replace(e, online=True) for e in directory.employees))

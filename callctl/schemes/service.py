@@ -1,0 +1,235 @@
+"""Forwarding schemes over the database: save (validated), copy, delete, assign to numbers.
+
+Synchronous, like DirectoryService, and built on its transaction helper: every change runs
+in one transaction that first bumps the shared `directory_version` (so a running daemon
+reloads schemes together with the directory), then checks, then writes. A refusal raises
+`SchemeError` (each problem naming scheme, branch and block) and rolls everything back,
+the version included. Output is plain dicts.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from ..domain import coverage as domain_coverage
+from ..domain.scheme import (Problem, Scheme, SchemeError, copy_scheme, scheme_from_dict,
+                             scheme_to_dict, validate)
+from ..domain.scheme import overlaps as scheme_overlaps
+from ..store.directory_models import PhoneNumber
+from ..store.scheme_models import SchemeAssignment, StoredScheme
+
+MAX_NAME = 128
+
+
+def _check_name(name, what: str) -> None:
+    # scheme_from_dict takes any name; stored names are keys people type on the CLI.
+    if not isinstance(name, str) or not name.strip() or name != name.strip() \
+            or len(name) > MAX_NAME:
+        raise _refuse(str(name) if name else "?", f"{what}: must be 1 to {MAX_NAME} "
+                      f"characters without surrounding spaces")
+
+
+def _refuse(scheme: str, message: str, branch: str | None = None,
+            block: int | None = None) -> SchemeError:
+    return SchemeError([Problem(scheme, branch, block, message)])
+
+
+class SchemeService:
+    def __init__(self, sessions: sessionmaker, directory_service, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self._sessions = sessions
+        self._directory = directory_service
+        self._clock = clock
+        register_usage_checkers(directory_service)
+
+    # ---- changes --------------------------------------------------------------------
+
+    def save_scheme(self, doc: dict, replace: bool = False) -> dict:
+        """Creates the scheme `doc` names; with `replace`, an existing one is overwritten."""
+        _check_name(doc.get("name") if isinstance(doc, dict) else None, "key 'name'")
+        scheme = scheme_from_dict(doc)
+        with self._change() as s:
+            return self._save(s, scheme, replace)
+
+    def copy_scheme(self, name: str, new_name: str) -> dict:
+        with self._change() as s:
+            source = _parse(_get(s, name))
+            try:
+                copy = copy_scheme(source, new_name)
+            except ValueError as exc:
+                raise _refuse(name, str(exc)) from None
+            _check_name(new_name, "the copy's name")
+            return self._save(s, copy, replace=False)
+
+    def delete_scheme(self, name: str, force: bool = False) -> dict:
+        """Refused while another scheme walks it (force cannot fix that: edit those first)
+        or a number is assigned it (force detaches the numbers, which then ring their
+        legacy employee target)."""
+        with self._change() as s:
+            row = _get(s, name)
+            walked_by = [f"{where} walks it" for other, scheme in _load(s).items()
+                         if other != name for where in _where_used(scheme, ("scheme",), name)]
+            numbers = [a.number for a in row.assignments]
+            assigned = [f"number {n} is assigned it" for n in numbers]
+            if walked_by or (assigned and not force):
+                hint = "change those schemes first" if walked_by else \
+                    "delete with force to detach the numbers"
+                raise _refuse(name, f"still used: {'; '.join(walked_by + assigned)} ({hint})")
+            for a in list(row.assignments):
+                s.delete(a)
+            s.delete(row)
+            return {"name": name, "detached": [f"number {n}: scheme cleared" for n in numbers]}
+
+    def assign(self, number: str, scheme: str) -> dict:
+        """Points a company number at a scheme, replacing the scheme it had."""
+        with self._change() as s:
+            row = _get(s, scheme)
+            if not isinstance(number, str) or s.scalar(
+                    select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
+                raise _refuse(scheme, f"number {number!r} is not a company number")
+            a = _assignment(s, number)
+            previous = a.scheme.name if a else None
+            if a is None:
+                s.add(SchemeAssignment(number=number, scheme=row))
+            else:
+                a.scheme = row
+            return {"number": number, "scheme": scheme, "previous": previous}
+
+    def unassign(self, number: str) -> dict:
+        """The number then rings its legacy employee target. No scheme: nothing to do."""
+        with self._change() as s:
+            if s.scalar(select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
+                raise LookupError(f"number {number!r}: not a company number")
+            a = _assignment(s, number)
+            previous = a.scheme.name if a else None
+            if a is not None:
+                s.delete(a)
+            return {"number": number, "scheme": None, "previous": previous}
+
+    # ---- reads ----------------------------------------------------------------------
+
+    def get_scheme(self, name: str) -> dict:
+        with self._sessions() as s:
+            return dict(_get(s, name).document)
+
+    def list_schemes(self) -> list[dict]:
+        with self._sessions() as s:
+            rows = s.scalars(select(StoredScheme).options(selectinload(StoredScheme.assignments))
+                             .order_by(StoredScheme.name))
+            return [_summary(r) for r in rows]
+
+    def snapshot(self) -> tuple[dict[str, Scheme], dict[str, str]]:
+        """What the daemon and `simulate` read: schemes by name, number -> scheme name."""
+        with self._sessions() as s:
+            schemes = _load(s)
+            pairs = s.execute(select(SchemeAssignment.number, StoredScheme.name)
+                              .join(SchemeAssignment.scheme))
+            return schemes, {number: name for number, name in pairs}
+
+    def scheme(self, name: str) -> Scheme:
+        with self._sessions() as s:
+            return _parse(_get(s, name))
+
+    def coverage(self, name: str) -> list[str]:
+        """['Sat 00:00–23:59 uncovered', ...]; empty when every minute is covered."""
+        return domain_coverage.uncovered(self.scheme(name))
+
+    def overlaps(self, name: str) -> list[str]:
+        return scheme_overlaps(self.scheme(name))
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _change(self):
+        # The directory's own transaction helper: same version key, same lock order.
+        return self._directory._change()
+
+    def _save(self, s: Session, scheme: Scheme, replace: bool) -> dict:
+        rows = {r.name: r for r in s.scalars(select(StoredScheme))}
+        row = rows.get(scheme.name)
+        if row is not None and not replace:
+            raise _refuse(scheme.name, "a scheme with this name already exists (save it "
+                                       "with replace to overwrite it)")
+        before = {name: _parse(r) for name, r in rows.items()}
+        _check({**before, scheme.name: scheme}, before, scheme.name,
+               self._directory.snapshot())
+        doc, now, replaced = scheme_to_dict(scheme), self._clock(), row is not None
+        if row is None:
+            row = StoredScheme(name=scheme.name, created_at=now, assignments=[])
+            s.add(row)
+        row.kind, row.document, row.updated_at = scheme.kind, doc, now
+        s.flush()
+        return {**_summary(row), "replaced": replaced}
+
+
+_guarded: weakref.WeakSet = weakref.WeakSet()
+
+
+def register_usage_checkers(directory_service) -> None:
+    """Makes the directory refuse to delete an employee, department or SIP account that a
+    scheme rings, naming scheme, branch and block. Every DirectoryService that can delete
+    needs this (SchemeService does it itself); calling it twice is harmless.
+
+    No detacher: dropping a direction can empty a block, so even a force-delete is refused
+    until the scheme is edited. A number's assignment belongs to the number: deleting the
+    number drops it (ON DELETE CASCADE), so numbers need no checker."""
+    if directory_service in _guarded:
+        return
+    _guarded.add(directory_service)
+    for kind, name_of in (("employee", lambda e: e.full_name),
+                          ("department", lambda d: d.name),
+                          ("sip_account", lambda a: a.login)):
+        directory_service.register_usage_checker(kind, _finder(kind, name_of))
+
+
+def _check(after: Mapping[str, Scheme], before: Mapping[str, Scheme], name: str,
+           directory) -> None:
+    """Problems of the saved scheme, plus any it causes elsewhere (a new cycle, ...); older
+    problems of other schemes (e.g. an employee renamed since) do not block this save."""
+    old = set(validate(before, directory))
+    problems = [p for p in validate(after, directory) if p.scheme == name or p not in old]
+    if problems:
+        raise SchemeError(problems)
+
+
+def _finder(kind: str, name_of: Callable[[object], str]):
+    def find(s: Session, obj) -> list[str]:
+        target = name_of(obj)
+        return [f"{where} rings it" for scheme in _load(s).values()
+                for where in _where_used(scheme, (kind,), target)]
+    return find
+
+
+def _where_used(scheme: Scheme, kinds: tuple[str, ...], target: str) -> Iterator[str]:
+    for branch in scheme.branches:
+        for i, block in enumerate(branch.blocks, 1):
+            if any(d.kind in kinds and d.target == target for d in block.directions):
+                yield f"scheme {scheme.name!r}, branch {branch.name!r}, block {i}"
+
+
+def _get(s: Session, name: str) -> StoredScheme:
+    row = s.scalar(select(StoredScheme).where(StoredScheme.name == name)) \
+        if isinstance(name, str) else None
+    if row is None:
+        raise _refuse(str(name), "no such scheme")
+    return row
+
+
+def _assignment(s: Session, number: str) -> SchemeAssignment | None:
+    return s.scalar(select(SchemeAssignment).where(SchemeAssignment.number == number))
+
+
+def _parse(row: StoredScheme) -> Scheme:
+    return scheme_from_dict(row.document)
+
+
+def _load(s: Session) -> dict[str, Scheme]:
+    return {r.name: _parse(r) for r in s.scalars(select(StoredScheme).order_by(StoredScheme.name))}
+
+
+def _summary(row: StoredScheme) -> dict:
+    return {"name": row.name, "kind": row.kind, "branches": len(row.document["branches"]),
+            "numbers": [a.number for a in row.assignments]}
