@@ -7,6 +7,7 @@ import signal
 
 from . import log
 from .api.health import health_app, serve
+from .api.http import mount as mount_api
 from .calls.router import Router
 from .calls.session import Services
 from .config import Config
@@ -18,6 +19,8 @@ from .pbx.astdb import write_fallbacks
 from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
+from .integrations.mail import mailer_from_config
+from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
 
@@ -30,7 +33,9 @@ class Daemon:
         self.config = config
         self.engine = make_engine(config.database.url)
         self.directory_service = DirectoryService(sessions(self.engine),
+                                                  mailer=mailer_from_config(config.smtp),
                                                   seats_included=config.project.seats_included)
+        self._directory_changed = asyncio.Event()
         self.directory, self.directory_version = Directory(), None
         self.ari = Ari(config.ari.url, config.ari.username, config.ari.password, config.ari.app)
         self.presence = PresenceTracker()
@@ -95,9 +100,21 @@ class Daemon:
                   sip_accounts=len(self.directory.sip_accounts))
         return True
 
+    async def run_service(self, fn, *args, **kwargs):
+        """How the HTTP API calls the directory service: in a thread, then a look at the
+        directory at once, so a change made through the API reaches Asterisk immediately."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        finally:
+            self._directory_changed.set()
+
     async def watch_directory(self) -> None:
         while True:
-            await asyncio.sleep(DIRECTORY_POLL_S)
+            try:  # changes from other processes (CLI, import) are noticed by polling
+                await asyncio.wait_for(self._directory_changed.wait(), DIRECTORY_POLL_S)
+            except asyncio.TimeoutError:
+                pass
+            self._directory_changed.clear()
             try:
                 if await self.load_directory() and self.ari.connected.is_set():
                     await self.provisioner.sync(self.directory)
@@ -131,7 +148,10 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
-        http = await serve(health_app(self.status), self.config.http.host, self.config.http.port)
+        web_app = health_app(self.status)
+        mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
+                  run=self.run_service)
+        http = await serve(web_app, self.config.http.host, self.config.http.port)
         log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
                   numbers=len(self.directory.numbers), employees=len(self.directory.employees))
         await asyncio.to_thread(upgrade, self.config.database.url)

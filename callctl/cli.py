@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 
@@ -28,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub, common)
     from .schemes.cli import add_parsers as add_scheme_parsers
     add_scheme_parsers(sub, common)
+    from .calls.log_cli import add_parsers as add_call_log_parsers
+    add_call_log_parsers(sub, common)
+    tokens = sub.add_parser("tokens", help="API tokens (their power is the employee's level)")
+    token_actions = tokens.add_subparsers(dest="action", required=True)
+    create = token_actions.add_parser("create", parents=[common], help="print a new API token")
+    create.add_argument("employee")
     project = sub.add_parser("project", help="the whole directory as one YAML document")
     actions = project.add_subparsers(dest="action", required=True)
     actions.add_parser("export", parents=[common], help="print the directory as YAML")
@@ -60,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "project":
         return run_project(args, cfg)
+    if args.command == "tokens":
+        return run_tokens(args, cfg)
+    if args.command == "calls":
+        from .calls import log_cli
+        return log_cli.main(args, cfg)
     if args.command in ("schemes", "simulate"):
         from .schemes import cli as schemes_cli
         return schemes_cli.run(args, cfg, service_factory(cfg))
@@ -70,20 +82,28 @@ def main(argv: list[str] | None = None) -> int:
 def service_factory(cfg: configuration.Config):
     """Builds DirectoryService for a sessionmaker (None: the configured database's)."""
     from .directory.service import DirectoryService
+    from .integrations.mail import mailer_from_config
     from .store.db import make_engine, sessions
-    mailer = None
-    if cfg.smtp is not None:
-        from .integrations.mail import SmtpMailer
-        smtp = cfg.smtp
-        mailer = SmtpMailer(smtp.host, smtp.port, smtp.sender, smtp.base_url,
-                            starttls=smtp.starttls, username=smtp.username,
-                            password=smtp.password)
+    mailer = mailer_from_config(cfg.smtp)
 
     def make(maker=None):
         maker = maker or sessions(make_engine(cfg.database.url))
         return DirectoryService(maker, mailer=mailer,
                                 seats_included=cfg.project.seats_included)
     return make
+
+
+def run_tokens(args, cfg: configuration.Config) -> int:
+    from .directory.errors import DirectoryError
+    from .store.api_tokens import ApiTokens
+    from .store.db import make_engine, sessions
+    try:
+        token = ApiTokens(sessions(make_engine(cfg.database.url))).create_token(args.employee)
+    except (DirectoryError, LookupError) as exc:
+        print(f"callctl: refused: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps({"employee": args.employee, "token": token}) if args.json else token)
+    return 0
 
 
 def run_project(args, cfg: configuration.Config) -> int:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .. import log
 from ..domain.plan import Block, Leg, NotInService, Plan, Trunk, plan_inbound, plan_internal
+from ..domain.planner import plan_call
 from ..pbx.ari import AriError, NotFound
 from ..pbx.events import Event
 
@@ -40,10 +41,18 @@ class Services:
     presence: Callable[[], "Presence"]
     trunk: Trunk
     fallback_context: str
+    schemes: Callable[[], tuple[dict, dict]] = lambda: ({}, {})  # (by name, number -> name)
+    timezone: str = "UTC"
 
 
 class CallerGone(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """No branch of the number's scheme covers this minute: the number's fallback takes it."""
+    reason: str
 
 
 def now() -> datetime:
@@ -82,6 +91,11 @@ class CallSession:
             log.event("call.resumed" if self.resumed else "call.started", call=self.call_id,
                       kind=self.kind, number=self.dialled, caller=self.caller_number)
             plan = self.plan()
+            if isinstance(plan, Uncovered):
+                outcome, detail, self.handoff = "fallback", plan.reason, True
+                log.event("call.uncovered", call=self.call_id, number=self.dialled,
+                          reason=plan.reason)
+                return
             if isinstance(plan, NotInService):
                 outcome, detail = "not_in_service", plan.reason
                 log.event("call.not_in_service", logging.WARNING, call=self.call_id,
@@ -129,8 +143,17 @@ class CallSession:
         finally:
             await self._finish("answered", None)
 
-    def plan(self) -> Plan | NotInService:
+    def plan(self) -> Plan | NotInService | Uncovered:
         directory, presence = self.s.directory(), self.s.presence()
+        schemes, assigned = self.s.schemes()
+        scheme = assigned.get(self.dialled)
+        if scheme is not None:
+            result = plan_call(scheme, schemes, directory, now(), self.s.timezone, presence,
+                               self.s.trunk)
+            self._record(self.s.call_log.scheme_chosen, self.call_id, scheme, result.branch)
+            log.event("call.planned", call=self.call_id, scheme=scheme, branch=result.branch,
+                      blocks=len(result.plan.blocks))
+            return Uncovered(result.reason) if result.uncovered else result.plan
         if self.kind == "internal":
             return plan_internal(directory, self.dialled, self.s.trunk, presence)
         return plan_inbound(directory, self.dialled, self.s.trunk, presence)

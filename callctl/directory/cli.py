@@ -113,8 +113,12 @@ def run(args: argparse.Namespace, service) -> int:
         print(f"callctl: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
     # A running daemon notices the change within a second and pushes it to Asterisk.
-    for result in results:
-        _print_result(result, args.json)
+    if args.json:
+        docs = [_result_doc(r) for r in results]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, default=str))
+    else:
+        for result in results:
+            _print_result(result)
     return 0
 
 
@@ -128,6 +132,8 @@ def _fields(args: argparse.Namespace) -> dict:
             if getattr(args, key, None) is not None:
                 fields[key] = getattr(args, key)
     fields.pop("reset_password", None) if not getattr(args, "reset_password", False) else None
+    if fields.get("department") == "":
+        fields["department"] = None  # `--department ""` takes the employee out of theirs
     if "phone_numbers" in fields:
         fields["phone_numbers"] = tuple(fields["phone_numbers"])
     if "other_contacts" in fields:
@@ -135,15 +141,16 @@ def _fields(args: argparse.Namespace) -> dict:
     return fields
 
 
-def _print_result(result, as_json: bool) -> None:
-    if as_json:
-        out = {"object": result.object, "messages": result.messages}
-        if result.secret:
-            out["password"] = result.secret
-        if result.detached:
-            out["detached"] = result.detached
-        print(json.dumps(out, indent=2, default=str))
-        return
+def _result_doc(result) -> dict:
+    out = {"object": result.object, "messages": result.messages}
+    if result.secret:
+        out["password"] = result.secret
+    if result.detached:
+        out["detached"] = result.detached
+    return out
+
+
+def _print_result(result) -> None:
     _print_one(result.object, False)
     if result.secret:
         print(f"password: {result.secret}   (shown once: give it to the phone's owner)")

@@ -103,9 +103,9 @@ def parse(text: str, source: str) -> ProjectDoc:
 
 
 def plan_changes(current: dict, wanted: ProjectDoc) -> list[tuple[str, str, str, dict]]:
-    """(op, section, id, fields) steps that turn `current` into `wanted`. Creates and edits
-    go parents first (departments before employees before accounts and numbers); deletes
-    go children first."""
+    """(op, section, id, fields) steps that turn `current` into `wanted`. Deletes come first,
+    children first, so a renamed entry's e-mail or extension is free again; then creates and
+    edits, parents first (departments before employees before accounts and numbers)."""
     steps, deletes = [], []
     for section, (_model, key, _stem) in SECTIONS.items():
         have = {row[key]: row for row in current[section]}
@@ -119,7 +119,7 @@ def plan_changes(current: dict, wanted: ProjectDoc) -> list[tuple[str, str, str,
                 if diff:
                     steps.append(("edit", section, ident, diff))
         deletes += [("delete", section, ident, {}) for ident in have if ident not in want]
-    return steps + deletes[::-1]
+    return deletes[::-1] + steps
 
 
 def describe(steps: list[tuple[str, str, str, dict]], current: dict) -> list[str]:
@@ -149,6 +149,7 @@ def import_project(engine: Engine, make_service, doc: ProjectDoc, *, dry_run: bo
             steps = plan_changes(current, doc)
             results = [_apply(service, step) for step in steps]
             lines = describe(steps, current)
+            _check_result(export_project(service), wanted=doc)
         except BaseException:
             outer.rollback()
             raise
@@ -157,6 +158,19 @@ def import_project(engine: Engine, make_service, doc: ProjectDoc, *, dry_run: bo
         else:
             outer.commit()
     return lines, results
+
+
+def _check_result(got: dict, wanted: ProjectDoc) -> None:
+    """A document that contradicts itself (a number falling back to an employee it deletes)
+    would import into something else than it says: refuse it instead."""
+    for section, (_model, key, _stem) in SECTIONS.items():
+        want = {getattr(i, key): i.model_dump() for i in getattr(wanted, section)}
+        for row in got[section]:
+            ident = row[key]
+            diff = [k for k, v in want.get(ident, {}).items() if _plain(row[k]) != _plain(v)]
+            if diff:
+                raise ProjectError(f"{section} {ident}: {', '.join(diff)}: the document "
+                                   "contradicts itself (it refers to something it deletes)")
 
 
 def _apply(service, step):

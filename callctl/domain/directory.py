@@ -36,7 +36,7 @@ class SipAccount:
 @dataclass(frozen=True)
 class CompanyNumber:
     number: str
-    employee: str
+    employee: str | None  # None: only a fallback (or, later, a scheme) decides
     ring_timeout: int = 30
     fallback: str | None = None  # employee name or phone number; None: the employee
 

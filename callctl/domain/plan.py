@@ -71,9 +71,9 @@ def plan_inbound(directory: Directory, number: str, trunk: Trunk,
     target = directory.number(number)
     if target is None:
         return NotInService(f"{number} is not a company number")
-    employee = directory.employee(target.employee)
+    employee = directory.employee(target.employee) if target.employee else None
     if employee is None:
-        return NotInService(f"{number} points at {target.employee!r}, who does not exist")
+        return NotInService(f"{number} rings nobody: it has no employee")
     legs = employee_legs(employee, trunk, presence)
     blocks = (Block(legs, target.ring_timeout),) if legs else ()
     return Plan(blocks, reason=f"{number} rings {employee.name}" if legs else

@@ -46,3 +46,12 @@ class SmtpMailer:
             if self.username:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(msg)
+
+
+def mailer_from_config(smtp) -> "SmtpMailer | None":
+    """The configured mailer (callctl.config.SmtpConfig), or None when there is no smtp
+    section: invitations are then only returned, never sent."""
+    if smtp is None:
+        return None
+    return SmtpMailer(smtp.host, smtp.port, smtp.sender, smtp.base_url, starttls=smtp.starttls,
+                      username=smtp.username, password=smtp.password)

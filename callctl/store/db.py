@@ -19,8 +19,8 @@ def make_engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _record):
             # WAL lets the CLI read while the daemon writes; busy_timeout rides out locks.
             cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may need a lock
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=5000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
     return engine

@@ -6,6 +6,7 @@ import base64
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -50,6 +51,18 @@ class AriReader:
                 raise AssertionError(f"left behind: channels={[c['name'] for c in channels]} "
                                      f"bridges={[b['id'] for b in bridges]}")
             time.sleep(0.05)
+
+    def wait_endpoint_exists(self, login: str, timeout: float = 2.0) -> None:
+        """Until Asterisk knows the account (callctl pushes it when it sees the change)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.get(f"/endpoints/PJSIP/{login}")
+                return
+            except urllib.error.HTTPError as err:
+                if err.code != 404 or time.monotonic() > deadline:
+                    raise AssertionError(f"endpoint {login} not in Asterisk after {timeout}s")
+            time.sleep(0.02)
 
     def wait_endpoint_online(self, login: str, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
