@@ -1,17 +1,87 @@
-"""The call log's repository: the only code that reads and writes call records."""
+"""The call log's repository: the only code that reads and writes call records and legs.
+
+The daemon's writes (started, answered, leg_*, ended) are forgiving: a record that is missing
+(e.g. the write at start failed) is skipped rather than crashing a live call. The operator's
+writes (tag) and reads are strict and say what is wrong.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, String, func, select,
+                        tuple_)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, sessionmaker
 
-from .models import CallRecord
+from .directory_models import Department, Employee
+from .models import Base, CallRecord
+
+OUTCOMES = ("answered", "missed", "fallback", "not_in_service", "in_progress")
+LEG_RESULTS = ("answered", "no_answer", "busy", "failed", "cancelled", "skipped")
+UNANSWERED = ("no_answer", "busy", "failed", "cancelled")  # it rang, nobody picked up there
+TAG_MAX = 64
+PAGE_MAX = 500
+
+
+class CallLeg(Base):
+    """One target tried for a call: a channel that rang, or a direction skipped at once."""
+    __tablename__ = "call_legs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # insertion order = order tried
+    call_id: Mapped[str] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE", name="fk_call_legs_call"))
+    channel_id: Mapped[str | None] = mapped_column(String(128))  # none for a skipped leg
+    target: Mapped[str] = mapped_column(String(255))  # dial string, e.g. PJSIP/alice
+    employee: Mapped[str | None] = mapped_column(String(128))
+    rang_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rang_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(String(16))  # none while it rings
+    reason: Mapped[str | None] = mapped_column(String(255))  # why it was skipped
+
+    __table_args__ = (
+        Index("ix_call_legs_call_id", "call_id", "id"),
+        Index("uq_call_legs_channel_id", "channel_id", unique=True),
+        Index("ix_call_legs_employee_rang_from", "employee", "rang_from"),
+        CheckConstraint("result IS NULL OR result IN ('answered', 'no_answer', 'busy', "
+                        "'failed', 'cancelled', 'skipped')", name="ck_call_legs_result"),
+    )
+
+
+# Declared here rather than in models.py so that module needs no import of this one (a
+# declarative class accepts relationships assigned after it is built).
+CallRecord.legs = relationship(CallLeg, order_by=CallLeg.id, passive_deletes=True)
+
+
+class UnknownCall(LookupError):
+    pass
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[CallRecord]  # newest first
+    next_cursor: str | None  # pass as `before` for the next page; None on the last page
+
+
+@dataclass(frozen=True)
+class EmployeeStats:
+    employee: str
+    answered: int
+    missed: int  # legs that rang this employee and were not answered
+    talk_seconds: float
 
 
 class CallLog:
     def __init__(self, sessions: sessionmaker):
         self._sessions = sessions
+
+    # -- written by the daemon ------------------------------------------------------------------
 
     def started(self, call_id: str, direction: str, number: str, caller: str,
                 at: datetime) -> None:
@@ -19,38 +89,186 @@ class CallLog:
         with self._sessions.begin() as s:
             if s.get(CallRecord, call_id) is None:
                 s.add(CallRecord(id=call_id, direction=direction, number=number, caller=caller,
-                                 started_at=at, outcome="in_progress"))
+                                 started_at=_utc(at), outcome="in_progress"))
 
-    def answered(self, call_id: str, employee: str | None, leg: str, at: datetime) -> None:
+    def scheme_chosen(self, call_id: str, scheme: str | None, branch: str | None) -> None:
+        with self._sessions.begin() as s:
+            if (rec := s.get(CallRecord, call_id)) is not None:
+                rec.scheme, rec.branch = scheme, branch
+
+    def answered(self, call_id: str, employee: str | None, leg: str, at: datetime,
+                 department: str | None = None) -> None:
+        """`department` defaults to the employee's department right now: copied, not joined,
+        so the record keeps it after the employee moves."""
         with self._sessions.begin() as s:
             rec = s.get(CallRecord, call_id)
-            if rec is not None:
-                rec.answered_by, rec.answered_leg, rec.answered_at = employee, leg, at
-                rec.ring_seconds = _seconds(rec.started_at, at)
+            if rec is None:
+                return
+            if department is None and employee is not None:
+                department = s.scalar(select(Department.name).join(Employee.department)
+                                      .where(Employee.full_name == employee))
+            rec.answered_by, rec.answered_department = employee, department
+            rec.answered_leg, rec.answered_at = leg, _utc(at)
+            rec.ring_seconds = _seconds(rec.started_at, at)
 
     def ended(self, call_id: str, outcome: str, at: datetime, detail: str | None = None) -> None:
         with self._sessions.begin() as s:
             rec = s.get(CallRecord, call_id)
             if rec is None:
                 return
-            rec.ended_at, rec.outcome, rec.detail = at, outcome, detail
+            rec.ended_at, rec.outcome, rec.detail = _utc(at), outcome, detail
             if rec.answered_at is not None:
                 rec.talk_seconds = _seconds(rec.answered_at, at)
             else:
                 rec.ring_seconds = _seconds(rec.started_at, at)
 
+    def leg_started(self, call_id: str, leg_id: str, target: str, employee: str | None,
+                    at: datetime) -> None:
+        """A leg's channel starts ringing. Repeating it (a resumed call) changes nothing."""
+        with self._sessions.begin() as s:
+            if s.get(CallRecord, call_id) is None or _leg(s, leg_id) is not None:
+                return
+            s.add(CallLeg(call_id=call_id, channel_id=leg_id, target=target, employee=employee,
+                          rang_from=_utc(at)))
+
+    def leg_ended(self, leg_id: str, result: str, at: datetime, reason: str | None = None) -> None:
+        """The leg stopped ringing. The first result is final: a later "cancelled" from the
+        clean-up must not overwrite "answered"."""
+        _check(result, LEG_RESULTS, "leg result")
+        with self._sessions.begin() as s:
+            leg = _leg(s, leg_id)
+            if leg is not None and leg.result is None:
+                leg.result, leg.rang_to, leg.reason = result, _utc(at), reason
+
+    def leg_skipped(self, call_id: str, target: str, employee: str | None, reason: str,
+                    at: datetime) -> None:
+        """A direction that could not ring (offline, unregistered, ...): logged, never rung."""
+        with self._sessions.begin() as s:
+            if s.get(CallRecord, call_id) is not None:
+                s.add(CallLeg(call_id=call_id, target=target, employee=employee, result="skipped",
+                              reason=reason, rang_from=_utc(at), rang_to=_utc(at)))
+
+    # -- edited by people -----------------------------------------------------------------------
+
+    def tag(self, call_id: str, category: str | None = None, value: str | None = None,
+            comment: str | None = None) -> CallRecord:
+        """Set the given fields (None: leave as is, "": clear). Returns the updated record."""
+        for name, text in (("category", category), ("value", value)):
+            if text is not None and len(text) > TAG_MAX:
+                raise ValueError(f"{name}: at most {TAG_MAX} characters, got {len(text)}")
+        with self._sessions.begin() as s:
+            rec = s.get(CallRecord, call_id)
+            if rec is None:
+                raise UnknownCall(f"no call with id {call_id!r}")
+            for name, text in (("category", category), ("value", value), ("comment", comment)):
+                if text is not None:
+                    setattr(rec, name, text or None)
+        return self.get(call_id)
+
+    # -- read -----------------------------------------------------------------------------------
+
     def get(self, call_id: str) -> CallRecord | None:
+        """The call with its legs (`.legs`, in the order they were tried)."""
         with self._sessions() as s:
-            return s.get(CallRecord, call_id)
+            return s.scalar(select(CallRecord).where(CallRecord.id == call_id)
+                            .options(selectinload(CallRecord.legs)))
 
     def recent(self, limit: int = 50) -> list[CallRecord]:
+        return self.list_calls(limit=limit).rows
+
+    def list_calls(self, employee: str | None = None, department: str | None = None,
+                   number: str | None = None, outcome: str | None = None,
+                   since: datetime | None = None, until: datetime | None = None,
+                   limit: int = 50, before: str | None = None, *,
+                   with_legs: bool = False) -> Page:
+        """Newest first. `since` is inclusive, `until` exclusive. Keyset pagination: `before`
+        is the previous page's `next_cursor`, so a deep page costs what the first one does."""
+        if outcome is not None:
+            _check(outcome, OUTCOMES, "outcome")
+        if not 1 <= limit <= PAGE_MAX:
+            raise ValueError(f"limit: must be between 1 and {PAGE_MAX}, got {limit}")
+        key = tuple_(CallRecord.started_at, CallRecord.id)
+        q = select(CallRecord)
+        for column, wanted in ((CallRecord.answered_by, employee),
+                               (CallRecord.answered_department, department),
+                               (CallRecord.number, number), (CallRecord.outcome, outcome)):
+            if wanted is not None:
+                q = q.where(column == wanted)
+        if since is not None:
+            q = q.where(CallRecord.started_at >= _utc(since))
+        after = decode_cursor(before) if before is not None else None
+        # Give the index one upper bound, the stricter one: with both, SQLite seeks on
+        # `until` and then walks every row down to the cursor, i.e. an offset in disguise.
+        if after is not None and (until is None or after[0] < _utc(until)):
+            q = q.where(key < tuple_(*after))
+        elif until is not None:
+            q = q.where(CallRecord.started_at < _utc(until))
+        q = q.order_by(CallRecord.started_at.desc(), CallRecord.id.desc()).limit(limit + 1)
+        if with_legs:
+            q = q.options(selectinload(CallRecord.legs))
         with self._sessions() as s:
-            q = select(CallRecord).order_by(CallRecord.started_at.desc()).limit(limit)
-            return list(s.scalars(q))
+            rows = list(s.scalars(q))
+        more = len(rows) > limit  # one extra row says whether a next page exists
+        rows = rows[:limit]
+        return Page(rows, encode_cursor(rows[-1]) if more else None)
+
+    def report(self, since: datetime | None = None,
+               until: datetime | None = None) -> list[EmployeeStats]:
+        """Per employee: calls answered and their talk time (by call start), and legs that
+        rang them unanswered (by ring start), over [since, until)."""
+        answered = (select(CallRecord.answered_by, func.count(),
+                           func.coalesce(func.sum(CallRecord.talk_seconds), 0.0))
+                    .where(CallRecord.answered_by.is_not(None))
+                    .group_by(CallRecord.answered_by))
+        missed = (select(CallLeg.employee, func.count())
+                  .where(CallLeg.employee.is_not(None), CallLeg.result.in_(UNANSWERED))
+                  .group_by(CallLeg.employee))
+        if since is not None:
+            answered = answered.where(CallRecord.started_at >= _utc(since))
+            missed = missed.where(CallLeg.rang_from >= _utc(since))
+        if until is not None:
+            answered = answered.where(CallRecord.started_at < _utc(until))
+            missed = missed.where(CallLeg.rang_from < _utc(until))
+        with self._sessions() as s:
+            took = {name: (n, talk) for name, n, talk in s.execute(answered)}
+            lost = dict(s.execute(missed).all())
+        stats = []
+        for name in sorted(took.keys() | lost.keys()):
+            count, talk = took.get(name, (0, 0.0))
+            stats.append(EmployeeStats(name, count, lost.get(name, 0), round(talk, 3)))
+        return stats
+
+
+def encode_cursor(rec: CallRecord) -> str:
+    raw = json.dumps([_utc(rec.started_at).isoformat(), rec.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        started, call_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return _utc(datetime.fromisoformat(started)), str(call_id)
+    except (binascii.Error, ValueError, TypeError):
+        raise BadCursor(f"not a cursor from a previous page: {cursor!r}") from None
+
+
+def _leg(s, leg_id: str) -> CallLeg | None:
+    return s.scalar(select(CallLeg).where(CallLeg.channel_id == leg_id))
+
+
+def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{what}: unknown {value!r} (one of: {', '.join(allowed)})")
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite stores the wall time without the offset: normalise, so every row is in UTC.
+    # Naive values (as SQLite hands them back) are UTC already.
+    return at.astimezone(timezone.utc) if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
 def _seconds(start: datetime, end: datetime) -> float:
     # SQLite hands back naive datetimes; every timestamp we store is UTC.
     if start.tzinfo is None and end.tzinfo is not None:
-        end = end.replace(tzinfo=None)
+        end = end.astimezone(timezone.utc).replace(tzinfo=None)
     return round((end - start).total_seconds(), 3)

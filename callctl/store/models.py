@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, String
+from sqlalchemy import DateTime, Float, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -12,27 +12,41 @@ class Base(DeclarativeBase):
 
 
 class CallRecord(Base):
-    """One call as the call log shows it. Written at start, at answer and at the end."""
+    """One call as the call log shows it. Written at start, at answer and at the end; tags and
+    the comment are edited later. `.legs` (table `call_legs`) is added by store/calls.py."""
     __tablename__ = "calls"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the caller's channel id
     direction: Mapped[str] = mapped_column(String(16))  # inbound | internal
     number: Mapped[str] = mapped_column(String(64))  # what was dialled
     caller: Mapped[str] = mapped_column(String(128))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scheme: Mapped[str | None] = mapped_column(String(128))  # names, not ids: schemes change
+    branch: Mapped[str | None] = mapped_column(String(128))
     answered_by: Mapped[str | None] = mapped_column(String(128))  # employee name
+    # Copied at answer time, so the log still says "Sales" after the employee moves.
+    answered_department: Mapped[str | None] = mapped_column(String(128))
     answered_leg: Mapped[str | None] = mapped_column(String(128))  # e.g. PJSIP/alice
     ring_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)
-    # in_progress | answered | missed | not_in_service | fallback | abandoned
+    # in_progress | answered | missed | not_in_service | fallback
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(String(255))
+    category: Mapped[str | None] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
 
+    # Every page is "newest first, then by id" (keyset pagination), optionally under one
+    # filter: each index leads with the filter column and ends with the sort key, so a page
+    # is an index range walk with no sort, however many rows the table holds.
     __table_args__ = (
-        Index("ix_calls_started_at", "started_at"),
-        Index("ix_calls_outcome_started_at", "outcome", "started_at"),
+        Index("ix_calls_started_at_id", "started_at", "id"),
+        Index("ix_calls_answered_by_started_at", "answered_by", "started_at", "id"),
+        Index("ix_calls_department_started_at", "answered_department", "started_at", "id"),
+        Index("ix_calls_number_started_at", "number", "started_at", "id"),
+        Index("ix_calls_outcome_started_at_id", "outcome", "started_at", "id"),
     )
 
 

@@ -1,0 +1,226 @@
+"""`callctl calls list|show|tag|report`: the call log from the command line.
+
+Times are shown, and dates on the command line are read, in the project's time zone; the
+database holds UTC. Bad input exits 2 with a message that names the option.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ..store.calls import OUTCOMES, PAGE_MAX, BadCursor, CallLog, UnknownCall
+
+EXIT_BAD_INPUT = 2
+LIST_COLUMNS = ("id", "start", "direction", "number", "caller", "answered by", "department",
+                "ring s", "talk s", "outcome")
+LEG_COLUMNS = ("target", "employee", "rang from", "rang to", "result", "reason")
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%dT%H:%M:%S")
+
+
+class BadInput(ValueError):
+    """Refused input; the message starts with the option it is about."""
+
+
+class Day(datetime):
+    """A date given without a time: `--until` then means the end of that day."""
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("calls", help="the call log: list, show, tag, report")
+    actions = parser.add_subparsers(dest="action", required=True)
+    lst = actions.add_parser("list", parents=[common], help="calls, newest first, a page at a time")
+    lst.add_argument("--employee", help="answered by this employee (full name)")
+    lst.add_argument("--department", help="answered by this department (at the time)")
+    lst.add_argument("--number", help="the number dialled")
+    lst.add_argument("--outcome", choices=OUTCOMES)
+    _period(lst)
+    lst.add_argument("--limit", type=_limit, default=50, help=f"rows per page (1-{PAGE_MAX})")
+    lst.add_argument("--before", metavar="CURSOR", help="the cursor printed under a page")
+    show = actions.add_parser("show", parents=[common], help="one call with every leg tried")
+    show.add_argument("id")
+    tag = actions.add_parser("tag", parents=[common],
+                             help="set a call's category, value or comment ('' clears)")
+    tag.add_argument("id")
+    tag.add_argument("--category")
+    tag.add_argument("--value")
+    tag.add_argument("--comment")
+    report = actions.add_parser("report", parents=[common],
+                                help="per employee: answered, missed, talk time")
+    _period(report)
+
+
+def _period(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", type=_date, metavar="DATE",
+                   help="from this date/time on (YYYY-MM-DD or 'YYYY-MM-DD HH:MM')")
+    p.add_argument("--until", type=_date, metavar="DATE",
+                   help="up to this time, or through this whole day if no time is given")
+
+
+def _date(text: str) -> datetime:
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+        return Day(parsed.year, parsed.month, parsed.day) if fmt == "%Y-%m-%d" else parsed
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD or "
+                                     f"'YYYY-MM-DD HH:MM')")
+
+
+def _limit(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= PAGE_MAX:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {PAGE_MAX}, "
+                                         f"got {text!r}")
+    return n
+
+
+def main(args: argparse.Namespace, cfg) -> int:
+    """Entry from callctl.cli: the configured database and time zone."""
+    from ..store.db import make_engine, sessions
+    call_log = CallLog(sessions(make_engine(cfg.database.url)))
+    return run(args, call_log, ZoneInfo(cfg.project.timezone))
+
+
+def run(args: argparse.Namespace, call_log: CallLog, zone: ZoneInfo) -> int:
+    try:
+        if args.action == "list":
+            return _list(args, call_log, zone)
+        if args.action == "show":
+            return _show(call_log, args.id, zone, args.json)
+        if args.action == "tag":
+            return _tag(args, call_log, zone)
+        return _report(args, call_log, zone)
+    except UnknownCall as err:
+        return _refuse(f"calls {args.action}: {err.args[0]}")
+    except BadCursor as err:
+        return _refuse(f"--before: {err}")
+    except BadInput as err:
+        return _refuse(str(err))
+
+
+def _list(args, call_log: CallLog, zone: ZoneInfo) -> int:
+    since, until = _bounds(args, zone)
+    page = call_log.list_calls(employee=args.employee, department=args.department,
+                               number=args.number, outcome=args.outcome, since=since,
+                               until=until, limit=args.limit, before=args.before)
+    if args.json:
+        print(json.dumps({"calls": [_call(r, zone) for r in page.rows],
+                          "next_cursor": page.next_cursor}, indent=2))
+        return 0
+    _table(LIST_COLUMNS, [[r.id, _time(r.started_at, zone), r.direction, r.number, r.caller,
+                           r.answered_by, r.answered_department, _secs(r.ring_seconds),
+                           _secs(r.talk_seconds), r.outcome] for r in page.rows])
+    print(f"next page: --before {page.next_cursor}" if page.next_cursor else "(last page)")
+    return 0
+
+
+def _show(call_log: CallLog, call_id: str, zone: ZoneInfo, as_json: bool) -> int:
+    rec = call_log.get(call_id)
+    if rec is None:
+        raise UnknownCall(f"no call with id {call_id!r}")
+    data = _call(rec, zone)
+    legs = [{"target": leg.target, "employee": leg.employee, "channel": leg.channel_id,
+             "rang_from": _iso(leg.rang_from, zone), "rang_to": _iso(leg.rang_to, zone),
+             "result": leg.result, "reason": leg.reason} for leg in rec.legs]
+    if as_json:
+        print(json.dumps({**data, "legs": legs}, indent=2))
+        return 0
+    width = max(map(len, data))
+    for key, value in data.items():
+        print(f"{key:<{width}}  {'' if value is None else value}")
+    print()
+    _table(LEG_COLUMNS, [[leg.target, leg.employee, _time(leg.rang_from, zone),
+                          _time(leg.rang_to, zone), leg.result or "ringing", leg.reason]
+                         for leg in rec.legs], empty="(no legs)")
+    return 0
+
+
+def _tag(args, call_log: CallLog, zone: ZoneInfo) -> int:
+    if args.category is None and args.value is None and args.comment is None:
+        return _refuse("calls tag: give at least one of --category, --value, --comment")
+    try:
+        call_log.tag(args.id, category=args.category, value=args.value, comment=args.comment)
+    except ValueError as err:  # "category: at most 64 characters ..."
+        return _refuse(f"--{err}")
+    return _show(call_log, args.id, zone, args.json)
+
+
+def _report(args, call_log: CallLog, zone: ZoneInfo) -> int:
+    since, until = _bounds(args, zone)
+    stats = call_log.report(since=since, until=until)
+    if args.json:
+        print(json.dumps([vars(s) for s in stats], indent=2))
+        return 0
+    _table(("employee", "answered", "missed", "talk time"),
+           [[s.employee, s.answered, s.missed, _hms(s.talk_seconds)] for s in stats],
+           empty="(no calls in this period)")
+    return 0
+
+
+def _bounds(args, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    since = args.since.replace(tzinfo=zone) if args.since else None
+    until = None
+    if args.until:
+        until = args.until + timedelta(days=1) if isinstance(args.until, Day) else args.until
+        until = until.replace(tzinfo=zone)
+    if since and until and since >= until:
+        raise BadInput("--until: must be after --since")
+    return since, until
+
+
+def _call(rec, zone: ZoneInfo) -> dict:
+    return {"id": rec.id, "started_at": _iso(rec.started_at, zone), "direction": rec.direction,
+            "number": rec.number, "caller": rec.caller, "scheme": rec.scheme,
+            "branch": rec.branch, "answered_by": rec.answered_by,
+            "department": rec.answered_department, "answered_leg": rec.answered_leg,
+            "answered_at": _iso(rec.answered_at, zone), "ended_at": _iso(rec.ended_at, zone),
+            "ring_seconds": rec.ring_seconds, "talk_seconds": rec.talk_seconds,
+            "outcome": rec.outcome, "detail": rec.detail, "category": rec.category,
+            "value": rec.value, "comment": rec.comment}
+
+
+def _local(at: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC"))).astimezone(zone)
+
+
+def _iso(at: datetime | None, zone: ZoneInfo) -> str | None:
+    local = _local(at, zone)
+    return local.isoformat(timespec="seconds") if local else None
+
+
+def _time(at: datetime | None, zone: ZoneInfo) -> str:
+    local = _local(at, zone)
+    return local.strftime("%Y-%m-%d %H:%M:%S") if local else ""
+
+
+def _secs(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds:.0f}"
+
+
+def _hms(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02}:{whole % 60:02}"
+
+
+def _table(columns, rows, empty: str = "(no calls)") -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    for row in [list(columns), *cells]:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    if not rows:
+        print(empty)
+
+
+def _refuse(message: str) -> int:
+    print(f"callctl: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
