@@ -51,6 +51,9 @@ _KINDS = {
 # detached. Later issues (schemes, queues, IVRs, CRM mappings) register theirs.
 Finder = Callable[[Session, object], list[str]]
 Detacher = Callable[[Session, object], list[str]]
+# rename(session, old, new): whoever refers to an employee or department by name follows a
+# rename, in the rename's own transaction.
+RenameHook = Callable[[Session, str, str], None]
 
 
 @dataclass
@@ -77,6 +80,7 @@ class DirectoryService:
             "sip_account": [],
             "number": [],
         }
+        self._rename_hooks: dict[str, list[RenameHook]] = {"employee": [], "department": []}
 
     # ---- employees ------------------------------------------------------------------
 
@@ -135,11 +139,13 @@ class DirectoryService:
                 primary, other = _current_contacts(e)
                 contacts = _contacts(label, changes.pop("phone_numbers", primary),
                                      changes.pop("other_contacts", other))
+            old_name = e.full_name
             for key, value in changes.items():
                 setattr(e, key, value)
             if contacts is not None:
                 _set_contacts(e, *contacts)
             s.flush()
+            self._renamed(s, "employee", old_name, e.full_name)
             return Result(self._employee_view(e))
 
     def delete_employee(self, full_name, force=False) -> Result:
@@ -224,9 +230,11 @@ class DirectoryService:
                 changes["name"] = _free_name(s, "department", changes["name"], own=d)
             if "extension" in changes:
                 changes["extension"] = self._free_extension(s, label, changes["extension"], own=d)
+            old_name = d.name
             for key, value in changes.items():
                 setattr(d, key, value)
             s.flush()
+            self._renamed(s, "department", old_name, d.name)
             return Result(_department_view(d))
 
     def delete_department(self, name, force=False) -> Result:
@@ -397,6 +405,13 @@ class DirectoryService:
         reference)."""
         self._checkers[_kind(kind)].append((find, detach))
 
+    def register_rename_hook(self, kind: str, hook: RenameHook) -> None:
+        """`kind`: employee | department (the directory objects others name by their name;
+        SIP logins and numbers cannot be renamed)."""
+        if kind not in self._rename_hooks:
+            raise ValueError(f"kind must be one of {', '.join(self._rename_hooks)}, not {kind!r}")
+        self._rename_hooks[kind].append(hook)
+
     def usages(self, kind, name) -> list[str]:
         with self._sessions() as s:
             obj = _get(s, _kind(kind), name)
@@ -404,16 +419,27 @@ class DirectoryService:
 
     # ---- internals --------------------------------------------------------------------
 
+    @staticmethod
+    def bump_version(s: Session) -> None:
+        """Marks the directory changed, so a running daemon reloads it. Make it the first
+        statement of a write transaction: SQLite then takes its write lock at once (waiting
+        out another writer) rather than failing later when the transaction would upgrade,
+        and every writer (directory, schemes) takes the locks in the same order."""
+        bumped = s.execute(update(Meta).where(Meta.key == VERSION_KEY)
+                           .values(value=Meta.value + 1)).rowcount
+        if not bumped:
+            s.add(Meta(key=VERSION_KEY, value=1))
+
     @contextmanager
     def _change(self) -> Iterator[Session]:
         with self._sessions.begin() as s:
-            # First statement, so SQLite takes its write lock now (waiting out another
-            # writer) rather than failing later when the transaction would upgrade.
-            bumped = s.execute(update(Meta).where(Meta.key == VERSION_KEY)
-                               .values(value=Meta.value + 1)).rowcount
-            if not bumped:
-                s.add(Meta(key=VERSION_KEY, value=1))
+            self.bump_version(s)
             yield s
+
+    def _renamed(self, s, kind: str, old: str, new: str) -> None:
+        if old != new:
+            for hook in self._rename_hooks[kind]:
+                hook(s, old, new)
 
     def _release(self, s, kind, obj, force) -> list[str]:
         """Refuse (listing every usage) or, with force, detach everything that uses `obj`."""

@@ -98,6 +98,19 @@ def copy_scheme(scheme: Scheme, new_name: str) -> Scheme:
     return dataclasses.replace(scheme, name=new_name)
 
 
+def rename_target(scheme: Scheme, kind: str, old: str, new: str) -> Scheme:
+    """The scheme with every `kind` direction aimed at `old` aimed at `new` instead (an
+    employee or department was renamed); the same object when nothing refers to `old`."""
+    def direction(d: Direction) -> Direction:
+        return Direction(kind, new) if d.kind == kind and d.target == old else d
+
+    branches = tuple(dataclasses.replace(br, blocks=tuple(
+        dataclasses.replace(bl, directions=tuple(map(direction, bl.directions)))
+        for bl in br.blocks)) for br in scheme.branches)
+    return scheme if branches == scheme.branches else dataclasses.replace(
+        scheme, branches=branches)
+
+
 # --- validation ---------------------------------------------------------------------
 
 def _direction_problem(d: Direction, directory: Directory, schemes: Mapping[str, Scheme],

@@ -3,6 +3,6 @@
 The rules live in `callctl.domain.scheme` (validation) and `callctl.domain.planner` (the
 walk); `SchemeService` stores them and keeps the directory from deleting what they ring.
 """
-from .service import SchemeService, register_usage_checkers
+from .service import NotFound, SchemeService, register_usage_checkers
 
-__all__ = ["SchemeService", "register_usage_checkers"]
+__all__ = ["NotFound", "SchemeService", "register_usage_checkers"]

@@ -1,28 +1,43 @@
 """Forwarding schemes over the database: save (validated), copy, delete, assign to numbers.
 
-Synchronous, like DirectoryService, and built on its transaction helper: every change runs
-in one transaction that first bumps the shared `directory_version` (so a running daemon
-reloads schemes together with the directory), then checks, then writes. A refusal raises
+Synchronous, like DirectoryService, and written the same way: every change runs in one
+transaction that first bumps the shared `directory_version` (so a running daemon reloads
+schemes together with the directory), then checks, then writes. A refusal raises
 `SchemeError` (each problem naming scheme, branch and block) and rolls everything back,
-the version included. Output is plain dicts.
+the version included; asking for a scheme or number that does not exist raises `NotFound`.
+Output is plain dicts.
 """
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..domain import coverage as domain_coverage
-from ..domain.scheme import (Problem, Scheme, SchemeError, copy_scheme, scheme_from_dict,
-                             scheme_to_dict, validate)
+from ..domain.scheme import (Problem, Scheme, SchemeError, copy_scheme, rename_target,
+                             scheme_from_dict, scheme_to_dict, validate)
 from ..domain.scheme import overlaps as scheme_overlaps
 from ..store.directory_models import PhoneNumber
 from ..store.scheme_models import SchemeAssignment, StoredScheme
 
 MAX_NAME = 128
+
+
+class NotFound(LookupError):
+    """The scheme or number an operation is about does not exist (the API answers 404)."""
+    entity = "scheme"
+
+
+class UnknownScheme(SchemeError, NotFound):
+    pass
+
+
+class UnknownNumber(NotFound):
+    entity = "number"
 
 
 def _check_name(name, what: str) -> None:
@@ -87,10 +102,10 @@ class SchemeService:
     def assign(self, number: str, scheme: str) -> dict:
         """Points a company number at a scheme, replacing the scheme it had."""
         with self._change() as s:
-            row = _get(s, scheme)
-            if not isinstance(number, str) or s.scalar(
-                    select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
-                raise _refuse(scheme, f"number {number!r} is not a company number")
+            _company_number(s, number)
+            # The scheme is what the number is to point at, not what the call is about: a
+            # missing one is a refused input, not a missing object.
+            row = _get(s, scheme, missing=SchemeError)
             a = _assignment(s, number)
             previous = a.scheme.name if a else None
             if a is None:
@@ -102,8 +117,7 @@ class SchemeService:
     def unassign(self, number: str) -> dict:
         """The number then rings its legacy employee target. No scheme: nothing to do."""
         with self._change() as s:
-            if s.scalar(select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
-                raise LookupError(f"number {number!r}: not a company number")
+            _company_number(s, number)
             a = _assignment(s, number)
             previous = a.scheme.name if a else None
             if a is not None:
@@ -143,9 +157,11 @@ class SchemeService:
 
     # ---- internals ------------------------------------------------------------------
 
-    def _change(self):
-        # The directory's own transaction helper: same version key, same lock order.
-        return self._directory._change()
+    @contextmanager
+    def _change(self) -> Iterator[Session]:
+        with self._sessions.begin() as s:
+            self._directory.bump_version(s)  # first: same version key, same lock order
+            yield s
 
     def _save(self, s: Session, scheme: Scheme, replace: bool) -> dict:
         rows = {r.name: r for r in s.scalars(select(StoredScheme))}
@@ -183,6 +199,10 @@ def register_usage_checkers(directory_service) -> None:
                           ("department", lambda d: d.name),
                           ("sip_account", lambda a: a.login)):
         directory_service.register_usage_checker(kind, _finder(kind, name_of))
+    # Schemes name employees and departments: a rename rewrites them in the same
+    # transaction, so no scheme is left pointing at a name that no longer exists.
+    for kind in ("employee", "department"):
+        directory_service.register_rename_hook(kind, _renamer(kind))
 
 
 def _check(after: Mapping[str, Scheme], before: Mapping[str, Scheme], name: str,
@@ -203,6 +223,17 @@ def _finder(kind: str, name_of: Callable[[object], str]):
     return find
 
 
+def _renamer(kind: str):
+    def rename(s: Session, old: str, new: str) -> None:
+        for row in s.scalars(select(StoredScheme)):
+            scheme = _parse(row)
+            renamed = rename_target(scheme, kind, old, new)
+            if renamed is not scheme:
+                row.document = scheme_to_dict(renamed)  # a new dict: JSON columns track
+                row.updated_at = datetime.now(timezone.utc)  # assignment, not mutation
+    return rename
+
+
 def _where_used(scheme: Scheme, kinds: tuple[str, ...], target: str) -> Iterator[str]:
     for branch in scheme.branches:
         for i, block in enumerate(branch.blocks, 1):
@@ -210,12 +241,18 @@ def _where_used(scheme: Scheme, kinds: tuple[str, ...], target: str) -> Iterator
                 yield f"scheme {scheme.name!r}, branch {branch.name!r}, block {i}"
 
 
-def _get(s: Session, name: str) -> StoredScheme:
+def _get(s: Session, name: str, missing: type[SchemeError] = UnknownScheme) -> StoredScheme:
     row = s.scalar(select(StoredScheme).where(StoredScheme.name == name)) \
         if isinstance(name, str) else None
     if row is None:
-        raise _refuse(str(name), "no such scheme")
+        raise missing([Problem(str(name), None, None, "no such scheme")])
     return row
+
+
+def _company_number(s: Session, number) -> None:
+    if not isinstance(number, str) or s.scalar(
+            select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
+        raise UnknownNumber(f"number {number!r}: not a company number")
 
 
 def _assignment(s: Session, number: str) -> SchemeAssignment | None:

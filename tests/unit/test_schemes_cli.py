@@ -164,8 +164,7 @@ def test_given_an_assigned_scheme_when_deleted_then_refused_unless_forced(sales,
 
 def test_given_a_missing_number_or_scheme_when_assigning_then_exit_2(sales, capsys):
     assert run(sales, capsys, "schemes", "assign", "5559999", "Sales team")[2] == (
-        "callctl: refused, nothing changed: scheme 'Sales team': number '5559999' is not a "
-        "company number\n")
+        "callctl: refused, nothing changed: number '5559999': not a company number\n")
     assert run(sales, capsys, "schemes", "assign", "5550101", "Gone")[2] == (
         "callctl: refused, nothing changed: scheme 'Gone': no such scheme\n")
     assert run(sales, capsys, "schemes", "show", "Gone")[:3:2] == (

@@ -3,11 +3,13 @@ exact message (naming scheme, branch and block) and that nothing changed, versio
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from callctl.directory import DirectoryError, DirectoryService
-from callctl.domain.scheme import Scheme, SchemeError
-from callctl.schemes import SchemeService
+from callctl.domain.scheme import Scheme, SchemeError, validate
+from callctl.schemes import NotFound, SchemeService
 from callctl.store.db import make_engine, sessions, upgrade
+from callctl.store.scheme_models import StoredScheme
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 MOBILE = "+15550199"
@@ -156,8 +158,14 @@ def test_given_two_schemes_when_a_replace_closes_a_cycle_then_refused(d, s):
             "scheme reference Sales -> Front -> Sales")
 
 
-def test_given_another_scheme_gone_stale_when_saving_an_unrelated_one_then_accepted(d, s):
-    d.edit_employee("Max Stone", full_name="Max Stone-Berg")  # 'Sales' now names nobody
+def test_given_another_scheme_gone_stale_when_saving_an_unrelated_one_then_accepted(
+        maker, d, s):
+    # Renames follow into schemes now; a stale one can still come from an older database.
+    original = s.get_scheme("Sales")
+    d.edit_employee("Max Stone", full_name="Max Stone-Berg")
+    with maker.begin() as session:  # as if saved before the rename hook existed
+        session.scalar(select(StoredScheme).where(StoredScheme.name == "Sales")).document = \
+            original
     assert s.save_scheme(scheme_doc("Other"))["name"] == "Other"
     refused(s, d, lambda: s.save_scheme(s.get_scheme("Sales"), replace=True),
             "scheme 'Sales', branch 'weekdays', block 1: direction employee 'Max Stone': no "
@@ -204,9 +212,9 @@ def test_given_a_number_when_assigned_then_snapshot_maps_it_and_reassign_replace
         ("Night", ["5550101"]), ("Sales", ["5550100"])]
 
 
-def test_given_a_missing_number_when_assigning_then_refused(d, s):
+def test_given_a_missing_number_when_assigning_then_refused_as_not_found(d, s):
     refused(s, d, lambda: s.assign("5559999", "Sales"),
-            "scheme 'Sales': number '5559999' is not a company number")
+            "number '5559999': not a company number", NotFound)
 
 
 def test_given_a_missing_scheme_when_assigning_then_refused(d, s):
@@ -221,8 +229,7 @@ def test_given_an_assigned_number_when_unassigned_then_it_has_no_scheme(s):
 
 
 def test_given_not_a_company_number_when_unassigning_then_refused(d, s):
-    refused(s, d, lambda: s.unassign("42"), "number '42': not a company number",
-            LookupError)
+    refused(s, d, lambda: s.unassign("42"), "number '42': not a company number", NotFound)
 
 
 def test_given_an_assigned_number_when_the_number_is_deleted_then_the_assignment_goes(d, s):
@@ -257,8 +264,8 @@ def test_given_a_scheme_walked_by_another_when_deleted_then_refused_even_with_fo
             "(change those schemes first)")
 
 
-def test_given_a_missing_scheme_when_deleted_then_refused(d, s):
-    refused(s, d, lambda: s.delete_scheme("Gone"), "scheme 'Gone': no such scheme")
+def test_given_a_missing_scheme_when_deleted_then_refused_as_not_found(d, s):
+    refused(s, d, lambda: s.delete_scheme("Gone"), "scheme 'Gone': no such scheme", NotFound)
 
 
 # ---- the directory may not delete what a scheme rings ---------------------------------
@@ -308,3 +315,35 @@ def test_given_a_weekday_scheme_when_coverage_asked_then_gaps_and_overlaps_are_l
     assert s.overlaps("Shop") == ["branches 'week' and 'saturday' overlap on Sat 10:00–14:00: "
                                   "'week' takes those calls"]
     assert s.overlaps("Sales") == []
+
+
+# ---- renames follow into the schemes ----------------------------------------------------
+
+def test_given_an_employee_in_a_scheme_when_renamed_then_the_scheme_names_the_new_name(d, s):
+    version = d.version()
+    d.edit_employee("Mia Park", full_name="Mia Stone-Park")
+    directions = s.get_scheme("Sales")["branches"][0]["blocks"][0]["directions"]
+    assert directions == [{"employee": "Mia Stone-Park"}, {"employee": "Max Stone"},
+                          {"phone_number": MOBILE}]
+    assert validate(s.snapshot()[0], d.snapshot()) == []
+    assert d.version() == version + 1  # one change: the rename and its scheme edit
+    assert d.usages("employee", "Mia Stone-Park")[-1] == \
+        "scheme 'Sales', branch 'weekdays', block 1 rings it"
+
+
+def test_given_a_department_in_a_scheme_when_renamed_then_the_scheme_follows(d, s):
+    s.save_scheme(scheme_doc("Team", {"department": "Sales"}, kind="parallel"))
+    d.edit_department("Sales", name="Sales East")
+    assert s.get_scheme("Team")["branches"][0]["blocks"][0]["directions"] == [
+        {"department": "Sales East"}]
+    assert s.get_scheme("Sales") == scheme_doc("Sales", {"employee": "Mia Park"},
+                                               {"employee": "Max Stone"},
+                                               {"phone_number": MOBILE}) | {}
+    assert validate(s.snapshot()[0], d.snapshot()) == []
+
+
+def test_given_a_refused_rename_then_the_scheme_is_unchanged(d, s):
+    before = s.get_scheme("Sales")
+    with pytest.raises(DirectoryError):
+        d.edit_employee("Mia Park", full_name="Max Stone")  # taken
+    assert s.get_scheme("Sales") == before
