@@ -150,7 +150,7 @@ class Daemon:
             loop.add_signal_handler(sig, self._stopping.set)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
-                  run=self.run_service)
+                  schemes=self.scheme_service, run=self.run_service)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
         log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
                   numbers=len(self.directory.numbers), employees=len(self.directory.employees))

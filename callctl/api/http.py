@@ -1,8 +1,9 @@
 """The admin + operator JSON API under /api/v1, built from one route table.
 
-The directory service is synchronous (SQLAlchemy sessions, smtplib): every call to it goes
-through `run` (a worker thread by default), so the event loop that also carries the ARI
-websocket never blocks. The same table feeds the router and the OpenAPI document.
+The directory and scheme services are synchronous (SQLAlchemy sessions, smtplib): every
+call to them goes through `run` (a worker thread by default), so the event loop that also
+carries the ARI websocket never blocks. The same table feeds the router and the OpenAPI
+document; the scheme routes (schemes.py) join it when a SchemeService is given.
 """
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from ..directory.errors import DirectoryError
+from ..domain.scheme import SchemeError
+from ..schemes.service import NotFound
+from . import schemes as scheme_api
 from .auth import Principal, TokenStore, at_least, bearer_token, forbidden, unauthorized
-from .openapi import Field, Route, check_body, document, ref
+from .openapi import Field, Problem, Route, check_body, document, ref
+from .openapi import obj as _obj
+from .openapi import query_flag
 
 API = "/api/v1"
 Run = Callable[..., Awaitable[Any]]
@@ -29,14 +35,6 @@ STATUS = {"invalid": 422, "conflict": 409, "in_use": 409, "not_found": 404}
 # What an operator sees of a colleague: enough to call or transfer to them, nothing private.
 OPERATOR_VIEW = {"employees": ("full_name", "extension", "department", "online", "reachable"),
                  "departments": ("name", "extension", "members")}
-
-
-class Problem(Exception):
-    """A 400 found by the API itself, before the service is asked."""
-
-    def __init__(self, status: int, entity: str, field: str | None, message: str):
-        super().__init__(message)
-        self.status, self.entity, self.field, self.message = status, entity, field, message
 
 
 @dataclass(frozen=True)
@@ -82,25 +80,28 @@ COLLECTIONS = (
 FORCE = Field("force", bool, description="detach the object from whatever still uses it")
 
 
-def make_api(service: Any, tokens: TokenStore, *, run: Run = asyncio.to_thread
-             ) -> web.Application:
+def make_api(service: Any, tokens: TokenStore, schemes: Any = None, *,
+             run: Run = asyncio.to_thread) -> web.Application:
     """A stand-alone application serving the API under /api/v1 (and the invitation page)."""
     root = web.Application()
-    mount(root, service, tokens, run=run)
+    mount(root, service, tokens, schemes, run=run)
     return root
 
 
-def mount(app: web.Application, service: Any, tokens: TokenStore, *,
+def mount(app: web.Application, service: Any, tokens: TokenStore, schemes: Any = None, *,
           run: Run = asyncio.to_thread) -> None:
-    """Adds the API and the page the invitation e-mail links to onto an existing app."""
-    app.add_subapp(API, api_app(service, tokens, run=run))
+    """Adds the API and the page the invitation e-mail links to onto an existing app.
+    `schemes` (a SchemeService) adds the scheme routes; without it they are not served."""
+    app.add_subapp(API, api_app(service, tokens, schemes, run=run))
     app.router.add_get("/invite/{token}", invite_page)
 
 
-def api_app(service: Any, tokens: TokenStore, *, run: Run = asyncio.to_thread
-            ) -> web.Application:
+def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
+            run: Run = asyncio.to_thread) -> web.Application:
     """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`."""
     routes = _routes(service, tokens, run)
+    if schemes is not None:
+        routes += scheme_api.scheme_routes(schemes, run)
     app = web.Application(middlewares=[_errors])
     for r in routes:
         app.router.add_route(r.method, r.path, _guard(r, tokens, run))
@@ -110,10 +111,6 @@ def api_app(service: Any, tokens: TokenStore, *, run: Run = asyncio.to_thread
 
 def openapi_document(routes: list[Route]) -> dict:
     return document(routes, API, SCHEMAS)
-
-
-def _obj(required: tuple[str, ...] = (), **props: Any) -> dict:
-    return {"type": "object", "required": list(required), "properties": props}
 
 
 _S, _SN, _B, _I = {"type": "string"}, {"type": ["string", "null"]}, {"type": "boolean"}, \
@@ -139,6 +136,7 @@ SCHEMAS = {
                    invitation_token={**_S, "description": "the one-time invitation token"}),
     "Token": _obj(("employee", "token"), employee=_S,
                   token={**_S, "description": "shown once; send as 'Authorization: Bearer'"}),
+    **scheme_api.SCHEMAS,
 }
 
 
@@ -221,7 +219,7 @@ def _collection_routes(c: Collection, service: Any, run: Run) -> list[Route]:
         return 200, _result(await run(method, request.match_info[c.key], **body))
 
     async def delete(request: web.Request, _who, _body):
-        kwargs = {"force": _flag(request, "force")} if c.force else {}
+        kwargs = {"force": query_flag(request.query, "force")} if c.force else {}
         method = getattr(service, f"delete_{noun}")
         return 200, _result(await run(method, request.match_info[c.key], **kwargs))
 
@@ -310,13 +308,6 @@ async def _json_body(request: web.Request) -> Any:
                                               f"line {exc.lineno} column {exc.colno})")
 
 
-def _flag(request: web.Request, name: str) -> bool:
-    raw = request.query.get(name, "false").lower()
-    if raw not in ("true", "false", "1", "0"):
-        raise Problem(400, "request", name, f"{name}: must be true or false")
-    return raw in ("true", "1")
-
-
 def _view(c: Collection, item: dict, who: Principal) -> dict:
     keep = OPERATOR_VIEW.get(c.path)
     if who.level != "operator" or keep is None:
@@ -351,6 +342,10 @@ async def _errors(request: web.Request, handler) -> web.StreamResponse:
     except DirectoryError as err:
         extra = {"usages": err.usages} if err.usages else {}
         return _error(STATUS.get(err.code, 422), err.entity, err.field, str(err), **extra)
+    except NotFound as err:  # before SchemeError: a missing scheme is both
+        return _error(404, err.entity, None, str(err.args[0]))
+    except SchemeError as err:
+        return _error(422, "scheme", None, str(err), problems=scheme_api.problems(err))
     except Problem as p:
         return _error(p.status, p.entity, p.field, p.message)
     except web.HTTPException as exc:

@@ -6,25 +6,28 @@ the field at fault) and describe the body in the document, so the two cannot dri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Callable
 
-_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array"}
+_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object"}
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: type  # str | int | bool | list (a list of strings)
+    type: type  # str | int | bool | list
     required: bool = False
     nullable: bool = False
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     description: str = ""
+    of: type = str  # a list's items: str, or dict (objects, checked deeper by the service)
+    items: dict | None = None  # how the document describes those items; default: `of`
 
     def schema(self) -> dict:
         s: dict[str, Any] = {"type": _TYPES[self.type]}
         if self.type is list:
-            s["items"] = {"type": "string"}
+            s["items"] = self.items or {"type": _TYPES[self.of]}
         if self.enum:
             s["enum"] = list(self.enum)
         if self.minimum is not None:
@@ -42,15 +45,32 @@ class Field:
         # bool is an int in Python; JSON true is not a number of seconds.
         ok = isinstance(value, self.type) and not (self.type is int and isinstance(value, bool))
         if ok and self.type is list:
-            ok = all(isinstance(v, str) for v in value)
+            ok = all(isinstance(v, self.of) for v in value)
         if not ok:
-            want = "a list of strings" if self.type is list else f"a {_TYPES[self.type]}"
+            each = "strings" if self.of is str else "objects"
+            want = f"a list of {each}" if self.type is list else f"a {_TYPES[self.type]}"
             return f"must be {want}"
         if self.enum and value not in self.enum:
             return f"must be one of {', '.join(self.enum)}"
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum}"
         return None
+
+
+class Problem(Exception):
+    """A 400 found by the API itself, before the service is asked."""
+
+    def __init__(self, status: int, entity: str, field: str | None, message: str):
+        super().__init__(message)
+        self.status, self.entity, self.field, self.message = status, entity, field, message
+
+
+def query_flag(query: Mapping[str, str], name: str) -> bool:
+    """A true/false query parameter (absent: false)."""
+    raw = query.get(name, "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise Problem(400, "request", name, f"{name}: must be true or false")
+    return raw in ("true", "1")
 
 
 def check_body(body: Any, fields: tuple[Field, ...]) -> tuple[str, str] | None:
@@ -98,11 +118,15 @@ _ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
                403: "The token's access level is too low",
                404: "No such object",
                409: "Conflicts with existing data or still in use; nothing was changed",
-               422: "Refused by a directory rule; nothing was changed"}
+               422: "Refused by a directory or scheme rule; nothing was changed"}
 
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: tuple[str, ...] = (), **props: Any) -> dict:
+    return {"type": "object", "required": list(required), "properties": props}
 
 
 def document(routes: list[Route], prefix: str, schemas: dict[str, dict], *,
@@ -168,5 +192,14 @@ _ERROR_SCHEMA = {
         "type": "object", "required": ["message"],
         "properties": {"entity": {"type": ["string", "null"]},
                        "field": {"type": ["string", "null"]},
-                       "message": {"type": "string"}}}},
+                       "message": {"type": "string"},
+                       "usages": {"type": "array", "items": {"type": "string"},
+                                  "description": "where a refused delete's object is used"},
+                       "problems": {"type": "array", "description": "a refused scheme: every "
+                                    "problem, each naming its branch and block",
+                                    "items": {"type": "object", "properties": {
+                                        "scheme": {"type": "string"},
+                                        "branch": {"type": ["string", "null"]},
+                                        "block": {"type": ["integer", "null"]},
+                                        "message": {"type": "string"}}}}}}},
 }

@@ -1,5 +1,6 @@
-"""The API as a user meets it: the real DirectoryService on a real SQLite file, served by
-aiohttp's test server, with tokens for one admin, one manager and one operator."""
+"""The API as a user meets it: the real DirectoryService and SchemeService on a real SQLite
+file, served by aiohttp's test server, with tokens for one admin, one manager and one
+operator."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from callctl.api.http import make_api
 from callctl.directory import DirectoryService
+from callctl.schemes import SchemeService
 from callctl.store.api_tokens import ApiTokens
 from callctl.store.db import make_engine, sessions, upgrade
 
@@ -22,6 +24,7 @@ class Company:
     admin: dict
     manager: dict
     operator: dict
+    schemes: SchemeService
 
     async def call(self, method: str, path: str, who: dict | None = None, **kw):
         """(status, json body) of one request, authenticated as `who` when given."""
@@ -52,9 +55,11 @@ async def start_company(database, mailer=None) -> Company:
         await asyncio.to_thread(service.add_employee, name, email, ext, access_level=level,
                                 phone_numbers=[f"+1555000{ext}"])
         staff[level] = {"name": name, "token": tokens.create_token(name)}
-    client = TestClient(TestServer(make_api(service, tokens)))
+    schemes = SchemeService(database, service)
+    client = TestClient(TestServer(make_api(service, tokens, schemes)))
     await client.start_server()
-    return Company(service, tokens, client, staff["admin"], staff["manager"], staff["operator"])
+    return Company(service, tokens, client, staff["admin"], staff["manager"], staff["operator"],
+                   schemes)
 
 
 @pytest.fixture
