@@ -109,10 +109,15 @@ def run_tokens(args, cfg: configuration.Config) -> int:
 def run_project(args, cfg: configuration.Config) -> int:
     from .directory import project
     from .directory.errors import DirectoryError
-    from .store.db import make_engine
+    from .domain.scheme import SchemeError
+    from .schemes.service import SchemeService
+    from .store.db import make_engine, sessions
     make = service_factory(cfg)
     if args.action == "export":
-        print(project.dump(project.export_project(make())), end="")
+        maker = sessions(make_engine(cfg.database.url))
+        directory = make(maker)
+        print(project.dump(project.export_project(directory, SchemeService(maker, directory))),
+              end="")
         return 0
     try:
         with open(args.file) as f:
@@ -122,7 +127,7 @@ def run_project(args, cfg: configuration.Config) -> int:
     except OSError as exc:
         print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (project.ProjectError, DirectoryError) as exc:
+    except (project.ProjectError, DirectoryError, SchemeError) as exc:
         print(f"callctl: import refused, nothing changed:\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for line in lines or ["no changes"]:

@@ -1,10 +1,12 @@
 """The whole directory as one YAML document: `callctl project export` and `import`.
 
-Import makes the database match the document, through the same service (and so the same
+Import makes the database match the document, through the same services (and so the same
 rules) as the CLI and the API, inside ONE outer transaction: every step commits only a
 savepoint, and any refusal rolls the whole import back. `--dry-run` runs the very same
 steps and rolls back at the end, so it reports exactly what a real import would refuse.
-SIP passwords are never exported; accounts created by an import get new ones.
+SIP passwords are never exported; accounts created by an import get new ones. Forwarding
+schemes and their numbers ride along (`schemes:`, `assignments:`); the order that lets
+one document change people and the schemes naming them is in callctl/schemes/project.py.
 """
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
+
+from ..domain.scheme import SchemeError
+from ..schemes import project as scheme_doc
+from ..schemes.service import NotFound, SchemeService
 
 
 class _Strict(BaseModel):
@@ -55,6 +61,8 @@ class ProjectDoc(_Strict):
     employees: list[EmployeeDoc] = []
     sip_accounts: list[SipAccountDoc] = []
     numbers: list[NumberDoc] = []
+    schemes: list[dict] = []  # scheme documents: checked by the scheme rules, not here
+    assignments: dict[str, str] = {}  # company number -> scheme name
 
 
 class ProjectError(Exception):
@@ -70,7 +78,7 @@ SECTIONS = {
 }
 
 
-def export_project(service) -> dict:
+def export_project(service, schemes: SchemeService) -> dict:
     """The directory as plain data, in a stable order (export → import → export is equal)."""
     listed = {"departments": service.list_departments(), "employees": service.list_employees(),
               "sip_accounts": service.list_sip_accounts(), "numbers": service.list_numbers()}
@@ -79,6 +87,7 @@ def export_project(service) -> dict:
         fields = list(model.model_fields)
         rows = [{f: _plain(row.get(f)) for f in fields} for row in listed[section]]
         doc[section] = sorted(rows, key=lambda r: str(r[key]))
+    doc["schemes"], doc["assignments"] = scheme_doc.export(schemes)
     return doc
 
 
@@ -94,12 +103,18 @@ def parse(text: str, source: str) -> ProjectDoc:
         where = f"line {mark.line + 1}: " if mark else ""
         raise ProjectError(f"{source}: {where}not valid YAML") from None
     try:
-        return ProjectDoc.model_validate(data)
+        doc = ProjectDoc.model_validate(data)
     except ValidationError as exc:
         lines = [f"{source}: {'.'.join(map(str, e['loc']))}: "
                  f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
                  for e in exc.errors()]
         raise ProjectError("\n".join(lines)) from None
+    try:  # the schemes' structure now; names are checked when they are saved
+        doc.schemes = list(scheme_doc.normalise(doc.schemes).values())
+    except (SchemeError, ValueError) as exc:
+        raise ProjectError("\n".join(f"{source}: schemes: {line}"
+                                     for line in str(exc).splitlines())) from None
+    return doc
 
 
 def plan_changes(current: dict, wanted: ProjectDoc) -> list[tuple[str, str, str, dict]]:
@@ -138,18 +153,30 @@ def describe(steps: list[tuple[str, str, str, dict]], current: dict) -> list[str
 
 
 def import_project(engine: Engine, make_service, doc: ProjectDoc, *, dry_run: bool):
-    """Apply `doc`; returns (diff lines, service results). Raises DirectoryError (nothing
-    changed) on the first refusal. `make_service(sessionmaker)` builds the service."""
+    """Apply `doc`; returns (diff lines, directory service results). Raises DirectoryError,
+    SchemeError or ProjectError (nothing changed) on the first refusal.
+    `make_service(sessionmaker)` builds the DirectoryService; the SchemeService is built
+    here on the same sessionmaker, so both work inside the one outer transaction."""
     with engine.connect() as conn:
         outer = conn.begin()
         try:
-            service = make_service(sessionmaker(bind=conn, expire_on_commit=False,
-                                                join_transaction_mode="create_savepoint"))
-            current = export_project(service)
+            maker = sessionmaker(bind=conn, expire_on_commit=False,
+                                 join_transaction_mode="create_savepoint")
+            service = make_service(maker)
+            schemes = SchemeService(maker, service)
+            current = export_project(service, schemes)
             steps = plan_changes(current, doc)
+            changes = scheme_doc.SchemeChanges(
+                {s["name"]: s for s in current["schemes"]}, scheme_doc.normalise(doc.schemes),
+                current["assignments"], doc.assignments)
+            lines = describe(steps, current) + changes.lines()
+            scheme_doc.detach(schemes, changes)  # before the directory deletes what they name
             results = [_apply(service, step) for step in steps]
-            lines = describe(steps, current)
-            _check_result(export_project(service), wanted=doc)
+            try:
+                scheme_doc.attach(schemes, changes)
+            except NotFound as err:
+                raise ProjectError(f"assignments: {err.args[0]}") from None
+            _check_result(export_project(service, schemes), wanted=doc)
         except BaseException:
             outer.rollback()
             raise
@@ -171,6 +198,12 @@ def _check_result(got: dict, wanted: ProjectDoc) -> None:
             if diff:
                 raise ProjectError(f"{section} {ident}: {', '.join(diff)}: the document "
                                    "contradicts itself (it refers to something it deletes)")
+    stored = {s["name"]: s for s in got["schemes"]}
+    for section, have, want in (
+            ("schemes", stored, scheme_doc.normalise(wanted.schemes)),
+            ("assignments", got["assignments"], wanted.assignments)):
+        if have != want:  # not expected: the scheme steps apply all of it or refuse
+            raise ProjectError(f"{section}: the import did not produce what the document says")
 
 
 def _apply(service, step):

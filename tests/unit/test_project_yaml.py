@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from callctl.cli import main
 
@@ -67,3 +68,103 @@ def test_given_an_unknown_key_when_imported_then_refused_naming_it(cfg, capsys, 
                    "  shoe_size: 44\n")
     code, _, err = run(capsys, "project", "import", str(bad), "-c", cfg)
     assert code == 2 and "bad.yaml: employees.0.shoe_size: unknown key" in err
+
+
+# ---- schemes and assignments ride along --------------------------------------------------
+
+def imported(cfg, capsys, tmp_path, text, *flags):
+    path = tmp_path / "project.yaml"
+    path.write_text(text)
+    return run(capsys, "project", "import", str(path), *flags, "-c", cfg)
+
+
+def test_given_the_demo_when_imported_then_its_scheme_is_saved_and_assigned(cfg, capsys):
+    code, out, _ = run(capsys, "project", "import", str(DEMO), "-c", cfg)
+    assert code == 0
+    assert "+ schemes Sales" in out and "~ assignments 5550100: None -> 'Sales'" in out
+    _, listed, _ = run(capsys, "schemes", "list", "-c", cfg)
+    assert listed.splitlines()[1].split() == ["Sales", "sequential", "2", "5550100"]
+
+
+def test_given_a_person_renamed_in_people_and_scheme_when_imported_then_both_follow(
+        cfg, capsys, tmp_path):
+    # The stored scheme names Bob Jones, so he can only go once the scheme has been
+    # replaced: the import deletes changed schemes first and saves them after the people.
+    run(capsys, "project", "import", str(DEMO), "-c", cfg)
+    renamed = run(capsys, "project", "export", "-c", cfg)[1].replace("Bob Jones", "Bob Jonas")
+
+    code, out, _ = imported(cfg, capsys, tmp_path, renamed, "--dry-run")
+    assert code == 0 and "~ schemes Sales" in out and "assignments" not in out
+    code, out, err = imported(cfg, capsys, tmp_path, renamed)
+    assert (code, err) == (0, "")
+    assert run(capsys, "project", "export", "-c", cfg)[1] == renamed
+
+
+def test_given_a_scheme_dropped_from_the_document_when_imported_then_it_and_its_people_go(
+        cfg, capsys, tmp_path):
+    run(capsys, "project", "import", str(DEMO), "-c", cfg)
+    doc = yaml.safe_load(run(capsys, "project", "export", "-c", cfg)[1])
+    doc.update(schemes=[], assignments={})
+    doc["employees"] = [e for e in doc["employees"] if e["full_name"] != "Bob Jones"]
+    doc["sip_accounts"] = [a for a in doc["sip_accounts"] if a["login"] != "bob"]
+    doc["numbers"][0]["fallback"] = None
+
+    code, out, _ = imported(cfg, capsys, tmp_path, yaml.safe_dump(doc))
+
+    assert code == 0
+    assert "- schemes Sales" in out and "~ assignments 5550100: 'Sales' -> None" in out
+    assert "- employees Bob Jones" in out
+    assert yaml.safe_load(run(capsys, "project", "export", "-c", cfg)[1]) == doc
+
+
+def test_given_a_kept_scheme_naming_a_deleted_person_when_imported_then_refused(
+        cfg, capsys, tmp_path):
+    run(capsys, "project", "import", str(DEMO), "-c", cfg)
+    before = run(capsys, "project", "export", "-c", cfg)[1]
+    doc = yaml.safe_load(before)
+    doc["employees"] = [e for e in doc["employees"] if e["full_name"] != "Bob Jones"]
+
+    code, _, err = imported(cfg, capsys, tmp_path, yaml.safe_dump(doc))
+
+    assert code == 2 and "import refused, nothing changed" in err
+    assert "scheme 'Sales', branch 'weekdays', block 1 rings it" in err
+    assert run(capsys, "project", "export", "-c", cfg)[1] == before
+
+
+def test_given_a_scheme_walked_by_another_when_changed_then_both_survive_the_import(
+        cfg, capsys, tmp_path):
+    run(capsys, "project", "import", str(DEMO), "-c", cfg)
+    doc = yaml.safe_load(run(capsys, "project", "export", "-c", cfg)[1])
+    doc["schemes"].insert(0, {"name": "Front", "kind": "parallel", "branches": [
+        {"name": "always", "schedule": {"days": "mon-sun", "hours": ["00:00-23:59"]},
+         "blocks": [{"timeout": 10, "directions": [{"scheme": "Sales"}]}]}]})
+    doc["assignments"]["5550100"] = "Front"
+    assert imported(cfg, capsys, tmp_path, yaml.safe_dump(doc))[0] == 0
+    doc["schemes"][1]["branches"][0]["blocks"][0]["timeout"] = 15  # Sales, walked by Front
+
+    code, out, _ = imported(cfg, capsys, tmp_path, yaml.safe_dump(doc))
+
+    assert code == 0
+    assert [line for line in out.splitlines() if "schemes" in line or "assign" in line] == [
+        "~ schemes Sales"]
+    assert yaml.safe_load(run(capsys, "project", "export", "-c", cfg)[1]) == doc
+
+
+def test_given_a_hand_written_scheme_when_imported_twice_then_no_changes(cfg, capsys, tmp_path):
+    text = DEMO.read_text().replace("days: mon-fri", "days: [mon, tue, wed, thu, fri]")
+    assert imported(cfg, capsys, tmp_path, text)[0] == 0
+    assert imported(cfg, capsys, tmp_path, text)[1].strip() == "no changes"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("- 09:00-18:00", "- 18:01-08:59",
+     "project.yaml: schemes: scheme 'Sales', branch 'weekdays': key 'schedule': "),
+    ("  '5550100': Sales", "  '5559999': Sales",
+     "assignments: number '5559999': not a company number"),
+    ("  '5550100': Sales", "  '5550100': Gone", "scheme 'Gone': no such scheme"),
+])
+def test_given_a_bad_scheme_section_when_imported_then_refused_and_nothing_changed(
+        cfg, capsys, tmp_path, old, new, message):
+    code, _, err = imported(cfg, capsys, tmp_path, DEMO.read_text().replace(old, new))
+    assert code == 2 and "import refused, nothing changed" in err and message in err
+    assert run(capsys, "employees", "list", "--json", "-c", cfg)[1].strip() == "[]"
