@@ -20,6 +20,7 @@ from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
 from .integrations.mail import mailer_from_config
+from .schemes.service import SchemeService
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
@@ -35,6 +36,8 @@ class Daemon:
         self.directory_service = DirectoryService(sessions(self.engine),
                                                   mailer=mailer_from_config(config.smtp),
                                                   seats_included=config.project.seats_included)
+        self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
+        self.schemes: tuple[dict, dict] = ({}, {})  # schemes by name, number -> scheme name
         self._directory_changed = asyncio.Event()
         self.directory, self.directory_version = Directory(), None
         self.ari = Ari(config.ari.url, config.ari.username, config.ari.password, config.ari.app)
@@ -44,7 +47,8 @@ class Daemon:
         self.services = Services(
             ari=self.ari, call_log=CallLog(sessions(self.engine)),
             directory=lambda: self.directory, presence=self.presence.snapshot,
-            trunk=Trunk(config.pbx.trunk_endpoint),
+            trunk=Trunk(config.pbx.trunk_endpoint), schemes=lambda: self.schemes,
+            timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context)
         self.router = Router(self.services, config.ari.app)
         self.db_ready = False
@@ -94,10 +98,11 @@ class Daemon:
         if version == self.directory_version:
             return False
         self.directory = await asyncio.to_thread(self.directory_service.snapshot)
+        self.schemes = await asyncio.to_thread(self.scheme_service.snapshot)
         self.directory_version = version
         log.event("directory.loaded", version=version, employees=len(self.directory.employees),
                   numbers=len(self.directory.numbers),
-                  sip_accounts=len(self.directory.sip_accounts))
+                  sip_accounts=len(self.directory.sip_accounts), schemes=len(self.schemes[0]))
         return True
 
     async def run_service(self, fn, *args, **kwargs):
@@ -152,8 +157,7 @@ class Daemon:
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
-        log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
-                  numbers=len(self.directory.numbers), employees=len(self.directory.employees))
+        log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}")
         await asyncio.to_thread(upgrade, self.config.database.url)
         await self.load_directory()
         self.db_ready = True

@@ -87,9 +87,12 @@ def service_factory(cfg: configuration.Config):
     mailer = mailer_from_config(cfg.smtp)
 
     def make(maker=None):
+        from .schemes.service import register_usage_checkers
         maker = maker or sessions(make_engine(cfg.database.url))
-        return DirectoryService(maker, mailer=mailer,
-                                seats_included=cfg.project.seats_included)
+        service = DirectoryService(maker, mailer=mailer,
+                                   seats_included=cfg.project.seats_included)
+        register_usage_checkers(service)  # schemes, too, may use what is deleted
+        return service
     return make
 
 

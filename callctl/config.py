@@ -76,6 +76,7 @@ class SmtpConfig(Strict):
 class ProjectConfig(Strict):
     timezone: str = "UTC"  # working hours in schemes are read in this zone
     seats_included: int = Field(3, ge=0)
+    sticky: bool = False  # a caller who talked to an employee today reaches them first
 
     @field_validator("timezone")
     @classmethod

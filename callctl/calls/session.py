@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
+from zoneinfo import ZoneInfo
 
 from .. import log
 from ..domain.plan import Block, Leg, NotInService, Plan, Trunk, plan_inbound, plan_internal
@@ -30,6 +31,9 @@ GONE = frozenset({"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"})
 NOT_IN_SERVICE_PROMPT = "sound:ss-noservice"
 NOBODY_ANSWERED_PROMPT = "sound:vm-nobodyavail"
 PROMPT_GUARD_S = 30  # a prompt that never reports its end still ends the call
+# Q.850 causes of a leg that stopped ringing by itself -> the call log's leg result.
+LEG_RESULT_BY_CAUSE = {16: "no_answer", 17: "busy", 18: "no_answer", 19: "no_answer",
+                       21: "busy"}
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Services:
     fallback_context: str
     schemes: Callable[[], tuple[dict, dict]] = lambda: ({}, {})  # (by name, number -> name)
     timezone: str = "UTC"
+    sticky: bool = False  # a caller who talked to someone today reaches them first
 
 
 class CallerGone(Exception):
@@ -75,6 +80,7 @@ class CallSession:
         self.bridge_id = f"callctl-{self.call_id}"
         self._bridge: asyncio.Task | None = None
         self.phase = "new"  # new -> ringing -> talking -> ended
+        self.music_on_hold = False
         self.caller_alive = True
         self.keep_up = False  # daemon stopping with the call bridged: leave it to Asterisk
         self.handoff = False  # daemon stopping before an answer: caller to the fallback
@@ -90,7 +96,7 @@ class CallSession:
                          self.caller_number, now())
             log.event("call.resumed" if self.resumed else "call.started", call=self.call_id,
                       kind=self.kind, number=self.dialled, caller=self.caller_number)
-            plan = self.plan()
+            plan = await self.plan()
             if isinstance(plan, Uncovered):
                 outcome, detail, self.handoff = "fallback", plan.reason, True
                 log.event("call.uncovered", call=self.call_id, number=self.dialled,
@@ -143,16 +149,24 @@ class CallSession:
         finally:
             await self._finish("answered", None)
 
-    def plan(self) -> Plan | NotInService | Uncovered:
+    async def plan(self) -> Plan | NotInService | Uncovered:
         directory, presence = self.s.directory(), self.s.presence()
         schemes, assigned = self.s.schemes()
         scheme = assigned.get(self.dialled)
         if scheme is not None:
-            result = plan_call(scheme, schemes, directory, now(), self.s.timezone, presence,
-                               self.s.trunk)
+            at = now()
+            sticky = None
+            if self.s.sticky and self.kind == "inbound":
+                since = at.astimezone(ZoneInfo(self.s.timezone)).replace(
+                    hour=0, minute=0, second=0, microsecond=0)
+                sticky = await asyncio.to_thread(self.s.call_log.sticky_employee,
+                                                 self.caller_number, since)
+            result = plan_call(scheme, schemes, directory, at, self.s.timezone, presence,
+                               self.s.trunk, sticky_employee=sticky)
+            self.music_on_hold = result.music_on_hold
             self._record(self.s.call_log.scheme_chosen, self.call_id, scheme, result.branch)
             log.event("call.planned", call=self.call_id, scheme=scheme, branch=result.branch,
-                      blocks=len(result.plan.blocks))
+                      blocks=len(result.plan.blocks), sticky=sticky)
             return Uncovered(result.reason) if result.uncovered else result.plan
         if self.kind == "internal":
             return plan_internal(directory, self.dialled, self.s.trunk, presence)
@@ -160,13 +174,21 @@ class CallSession:
 
     async def walk(self, plan: Plan) -> bool:
         self.phase = "ringing"
-        # Ring the caller (180) and prepare the bridge while the legs are dialled.
-        asyncio.create_task(self._quiet(self.s.ari.ring(self.caller)))
+        # Ringback (180) or, if the scheme says so, music on hold (the call is answered for
+        # it); the bridge is prepared while the legs are dialled.
+        if self.music_on_hold:
+            asyncio.create_task(self._quiet(self._start_moh()))
+        else:
+            asyncio.create_task(self._quiet(self.s.ari.ring(self.caller)))
         self._bridge = asyncio.create_task(self.s.ari.create_bridge(self.bridge_id, "callctl"))
         for number, block in enumerate(plan.blocks, 1):
             if await self.ring_block(number, block):
                 return True
         return False
+
+    async def _start_moh(self) -> None:
+        await self.s.ari.answer(self.caller)
+        await self.s.ari.request("POST", f"/channels/{self.caller}/moh")
 
     async def ring_block(self, number: int, block: Block) -> bool:
         loop = asyncio.get_running_loop()
@@ -182,12 +204,14 @@ class CallSession:
             if ev is None:
                 log.event("call.block_timeout", call=self.call_id, block=number,
                           timeout_s=block.timeout)
-                break
+                await self._hangup_ringing("no_answer")
+                return False
             if ev.type == "StasisStart" and ev.channel_id in self.ringing:
                 self.answered = (ev.channel_id, self.ringing.pop(ev.channel_id))
-                break
-        await self._hangup_ringing()
-        return self.answered is not None
+                self._record(self.s.call_log.leg_ended, ev.channel_id, "answered", now())
+                await self._hangup_ringing("cancelled")
+                return True
+        return False
 
     async def originate(self, leg: Leg, timeout: int) -> bool:
         channel_id = f"callctl-{self.call_id}-{uuid.uuid4().hex[:8]}"
@@ -202,7 +226,11 @@ class CallSession:
             self.router.disown(channel_id)
             log.event("call.leg_failed", logging.WARNING, call=self.call_id, leg=leg.dial,
                       reason=str(exc))
+            self._record(self.s.call_log.leg_skipped, self.call_id, leg.dial, leg.employee,
+                         f"could not be dialled: {exc}", now())
             return False
+        self._record(self.s.call_log.leg_started, self.call_id, channel_id, leg.dial,
+                     leg.employee, now())
         log.event("call.leg_ringing", call=self.call_id, leg=leg.dial, employee=leg.employee)
         return True
 
@@ -262,6 +290,9 @@ class CallSession:
                 if leg is not None:
                     log.event("call.leg_ended", call=self.call_id, leg=leg.dial,
                               cause=ev.raw.get("cause_txt") or ev.cause)
+                    self._record(self.s.call_log.leg_ended, ev.channel_id,
+                                 LEG_RESULT_BY_CAUSE.get(ev.cause, "failed"), now(),
+                                 ev.raw.get("cause_txt"))
                     self.router.disown(ev.channel_id)
             if ev.type == "StasisStart" and ev.channel_id == self.caller:
                 continue  # a resumed call's own late StasisStart
@@ -287,6 +318,8 @@ class CallSession:
         self.phase = "ended"
         ari = self.s.ari
         if not self.keep_up:
+            for c in self.ringing:
+                self._record(self.s.call_log.leg_ended, c, "cancelled", now())
             doomed = list(self.ringing)
             if self.answered is not None:
                 doomed.append(self.answered[0])
@@ -306,11 +339,12 @@ class CallSession:
         if not self.keep_up:  # logged once the record is written: readers may rely on it
             log.event("call.ended", call=self.call_id, outcome=outcome, detail=detail)
 
-    async def _hangup_ringing(self) -> None:
+    async def _hangup_ringing(self, result: str) -> None:
         legs, self.ringing = list(self.ringing), {}
         await asyncio.gather(*(self._quiet(self.s.ari.hangup(c)) for c in legs))
         for c in legs:
             self.router.disown(c)
+            self._record(self.s.call_log.leg_ended, c, result, now())
 
     # -- helpers ----------------------------------------------------------------------------
 

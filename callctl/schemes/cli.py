@@ -63,8 +63,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                      help="treat every employee as online and every SIP account as "
                           "registered (default: the database's state)")
     sim.add_argument("--sticky-employee", metavar="NAME",
-                     help="pretend the caller talked to NAME earlier today (sticky routing; "
-                          "the call-log lookup is not wired into simulate yet)")
+                     help="pretend the caller talked to NAME earlier today (default, when "
+                          "the project's sticky option is on: whom the call log says)")
 
 
 def run(args: argparse.Namespace, cfg, make_directory) -> int:
@@ -227,10 +227,13 @@ def simulate(args, cfg, directory, service: SchemeService) -> int:
     name = assigned.get(args.number)
     if name is None:
         return _legacy(args.number, snapshot, trunk, presence)
-    sticky = args.sticky_employee
-    if sticky is not None and getattr(cfg.project, "sticky", True) is False:
-        print("sticky routing is off for this project: --sticky-employee ignored")
-        sticky = None
+    sticky = args.sticky_employee  # a what-if wins over what the call log says
+    if sticky is None and cfg.project.sticky:
+        from ..store.calls import CallLog
+        from ..store.db import make_engine, sessions
+        midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        sticky = CallLog(sessions(make_engine(cfg.database.url))).sticky_employee(
+            args.caller, midnight)
     result = plan_call(name, schemes, snapshot, at, tz, presence, trunk, sticky_employee=sticky)
     if args.json:
         return _json({"scheme": result.scheme, "branch": result.branch,

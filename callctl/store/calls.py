@@ -150,6 +150,15 @@ class CallLog:
 
     # -- edited by people -----------------------------------------------------------------------
 
+    def sticky_employee(self, caller: str, since: datetime) -> str | None:
+        """Who last talked to this caller since `since` (sticky routing), or None."""
+        with self._sessions() as s:
+            return s.scalar(select(CallRecord.answered_by)
+                            .where(CallRecord.caller == caller,
+                                   CallRecord.started_at >= _utc(since),
+                                   CallRecord.answered_by.is_not(None))
+                            .order_by(CallRecord.started_at.desc()).limit(1))
+
     def tag(self, call_id: str, category: str | None = None, value: str | None = None,
             comment: str | None = None) -> CallRecord:
         """Set the given fields (None: leave as is, "": clear). Returns the updated record."""

@@ -46,6 +46,7 @@ class CallRecord(Base):
         Index("ix_calls_answered_by_started_at", "answered_by", "started_at", "id"),
         Index("ix_calls_department_started_at", "answered_department", "started_at", "id"),
         Index("ix_calls_number_started_at", "number", "started_at", "id"),
+        Index("ix_calls_caller_started_at", "caller", "started_at"),  # sticky routing
         Index("ix_calls_outcome_started_at_id", "outcome", "started_at", "id"),
     )
 

@@ -86,9 +86,12 @@ def make_company(config_path, ring_timeout: int = 4) -> dict[str, tuple[str, str
 
 
 @pytest.fixture(scope="module")
-def daemon(asterisk, tmp_path_factory):
+def daemon(asterisk, tmp_path_factory, request):
     workdir = tmp_path_factory.mktemp("daemon")
-    proc = DaemonProcess(workdir, daemon_config(asterisk, workdir / "callctl.db"))
+    config = daemon_config(asterisk, workdir / "callctl.db")
+    for section, values in getattr(request.module, "DAEMON_CONFIG", {}).items():
+        config.setdefault(section, {}).update(values)  # a test module's own settings
+    proc = DaemonProcess(workdir, config)
     proc.accounts = make_company(proc.path)
     proc.start()
     yield proc
@@ -100,6 +103,10 @@ def phones(lab, asterisk, daemon):
     """Alice's and Bob's desk phones, registering with the accounts the daemon provisioned."""
     made = {key: lab.phone(login, password, registrar=f"127.0.0.1:{asterisk['staff_port']}")
             for key, (login, password) in daemon.accounts.items()}
+    for key, (login, _password) in daemon.accounts.items():
+        made[key].wait_registered(timeout=10)
+        # Routing skips unregistered accounts: wait until the daemon has seen it too.
+        daemon.wait_log("sip.registration", login=login, state="online")
     yield made
     for phone in made.values():
         phone.close()

@@ -79,7 +79,7 @@ def test_given_a_department_when_its_extension_is_dialled_then_every_member_ring
     dan = lab.phone(login, password, registrar=f"127.0.0.1:{asterisk['staff_port']}")
     try:
         dan.wait_registered()
-        daemon.wait_log("directory.loaded")
+        daemon.wait_directory_loaded()
         call = registered["bob"].call("300")
         at_alice = registered["alice"].wait_incoming()
         at_dan = dan.wait_incoming()
@@ -104,14 +104,14 @@ def test_given_an_offline_employee_when_their_extension_is_dialled_then_nobody_r
         daemon, registered, ari):
     cli(daemon.path, "employees", "edit", "Alice Smith", "--no-online")
     try:
-        daemon.wait_log("directory.loaded")
+        daemon.wait_directory_loaded()
         call = registered["bob"].call("101")
         call.wait_state("CONFIRMED")  # straight to "nobody is available", no ringing
         registered["alice"].expect_no_incoming(within=1)
         call.wait_disconnected(timeout=15)
     finally:
         cli(daemon.path, "employees", "edit", "Alice Smith", "--online")
-        daemon.wait_log("directory.loaded")
+        daemon.wait_directory_loaded()
 
 
 def test_given_a_deleted_account_when_its_phone_registers_then_it_is_refused(

@@ -7,6 +7,7 @@ import os
 import queue
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -86,6 +87,15 @@ class DaemonProcess:
             if fields.get("event") == event and all(fields.get(k) == v for k, v in match.items()):
                 return fields
             self.lines.append(fields)
+
+    def wait_directory_loaded(self, timeout: float = 5) -> dict:
+        """Until the daemon runs on the directory as it is in the database now (changes made
+        by the CLI reach it by polling)."""
+        db = self.config["database"]["url"].removeprefix("sqlite:///")
+        with sqlite3.connect(db) as conn:
+            version = conn.execute(
+                "SELECT value FROM meta WHERE key = 'directory_version'").fetchone()[0]
+        return self.wait_log("directory.loaded", timeout=timeout, version=str(version))
 
     def health(self) -> tuple[int, dict]:
         try:
