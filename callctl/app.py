@@ -20,6 +20,7 @@ from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
 from .integrations.mail import mailer_from_config
+from .looplag import LoopLag
 from .schemes.service import SchemeService
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
@@ -55,13 +56,15 @@ class Daemon:
         self.fallbacks_status = "not written yet"
         self._fallback_task: asyncio.Task | None = None
         self._registrations: asyncio.Queue = asyncio.Queue()
+        self.loop_lag = LoopLag()
         self._stopping = asyncio.Event()
 
     def status(self) -> dict:
         ari = "connected" if self.ari.connected.is_set() else self.ari.last_error
         return {"ready": self.db_ready and self.ari.connected.is_set(), "ari": ari,
                 "database": "ok" if self.db_ready else "not migrated",
-                "calls": len(self.router.sessions), "fallbacks": self.fallbacks_status}
+                "calls": len(self.router.sessions), "fallbacks": self.fallbacks_status,
+                "loop_lag_p99_ms": self.loop_lag.p99_ms()}
 
     async def on_connect(self) -> None:
         await self.provisioner.sync(self.directory, full=True)
@@ -163,7 +166,8 @@ class Daemon:
         self.db_ready = True
         tasks = [asyncio.create_task(self.ari.run_events(self.on_event, self.on_connect)),
                  asyncio.create_task(self.watch_directory()),
-                 asyncio.create_task(self.record_registrations())]
+                 asyncio.create_task(self.record_registrations()),
+                 asyncio.create_task(self.loop_lag.run())]
         await self._stopping.wait()
         log.event("daemon.stopping", calls=len(self.router.sessions))
         if self._fallback_task is not None:

@@ -31,6 +31,7 @@ GONE = frozenset({"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"})
 NOT_IN_SERVICE_PROMPT = "sound:ss-noservice"
 NOBODY_ANSWERED_PROMPT = "sound:vm-nobodyavail"
 PROMPT_GUARD_S = 30  # a prompt that never reports its end still ends the call
+STICKY_LOOKUP_S = 0.25
 # Q.850 causes of a leg that stopped ringing by itself -> the call log's leg result.
 LEG_RESULT_BY_CAUSE = {16: "no_answer", 17: "busy", 18: "no_answer", 19: "no_answer",
                        21: "busy"}
@@ -159,8 +160,7 @@ class CallSession:
             if self.s.sticky and self.kind == "inbound":
                 since = at.astimezone(ZoneInfo(self.s.timezone)).replace(
                     hour=0, minute=0, second=0, microsecond=0)
-                sticky = await asyncio.to_thread(self.s.call_log.sticky_employee,
-                                                 self.caller_number, since)
+                sticky = await self._sticky_employee(since)
             result = plan_call(scheme, schemes, directory, at, self.s.timezone, presence,
                                self.s.trunk, sticky_employee=sticky)
             self.music_on_hold = result.music_on_hold
@@ -171,6 +171,21 @@ class CallSession:
         if self.kind == "internal":
             return plan_internal(directory, self.dialled, self.s.trunk, presence)
         return plan_inbound(directory, self.dialled, self.s.trunk, presence)
+
+    async def _sticky_employee(self, since) -> str | None:
+        """The call log's answer, if it comes quickly: a stalled database must not hold up
+        ringing (the scheme is walked without sticky then)."""
+        lookup = asyncio.ensure_future(asyncio.to_thread(
+            self.s.call_log.sticky_employee, self.caller_number, since))
+        try:
+            return await asyncio.wait_for(asyncio.shield(lookup), STICKY_LOOKUP_S)
+        except asyncio.TimeoutError:
+            log.event("call.sticky_skipped", logging.WARNING, call=self.call_id,
+                      reason=f"call log did not answer within {STICKY_LOOKUP_S} s")
+            return None
+        except Exception as exc:
+            log.event("call.sticky_skipped", logging.WARNING, call=self.call_id, reason=repr(exc))
+            return None
 
     async def walk(self, plan: Plan) -> bool:
         self.phase = "ringing"

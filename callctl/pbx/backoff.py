@@ -3,7 +3,9 @@ import random
 
 
 class Backoff:
-    def __init__(self, base: float = 0.2, cap: float = 10.0, rng: random.Random | None = None):
+    # A PBX must come back fast: with a 2 s cap, Asterisk is found again within ~2 s of its
+    # return, and a refusing server sees at most one attempt every 1-2 s.
+    def __init__(self, base: float = 0.2, cap: float = 2.0, rng: random.Random | None = None):
         self.base, self.cap, self.attempt = base, cap, 0
         self._rng = rng or random.Random()
 

@@ -1,35 +1,41 @@
 """The daemon's own faults: absent, stopped with calls up, wrong credentials."""
 import signal
+import sqlite3
+import time
 
 import pytest
 
 from tests.support.daemon import DaemonProcess
 
-from .conftest import ALICE_NUMBER, BOB_NUMBER, CUSTOMER, daemon_config
+from .conftest import ALICE_NUMBER, BOB_NUMBER, CUSTOMER, MOBILE, daemon_config
 from .test_first_call import call_log, connect
 
 pytestmark = pytest.mark.integration
+DAEMON_CONFIG = {"project": {"sticky": True}}  # so the stalled-database test covers its lookup
 
 
 def test_given_the_daemon_is_stopped_when_customers_call_then_asterisk_dials_the_fallback(
         daemon, registered, carrier, ari):
     daemon.stop()  # it wrote the fallback table into AstDB while it ran
     try:
-        # Alice's number falls back to Alice herself, straight from the dialplan.
-        call = carrier.call(ALICE_NUMBER, caller_id=CUSTOMER)
-        ringing = registered["alice"].wait_incoming()
-        assert ringing.remote_user == CUSTOMER
-        ringing.answer()
-        call.wait_state("CONFIRMED")
-        call.play_tone(1000)
-        assert ringing.hears_tone(1000)
-        call.hangup()
-        ringing.wait_disconnected()
+        # 20 calls in a row: Alice's number falls back to Alice, straight from the dialplan;
+        # every one is answered and has sound both ways.
+        for n in range(20):
+            call = carrier.call(ALICE_NUMBER, caller_id=f"+1555800{n:04d}")
+            ringing = registered["alice"].wait_incoming()
+            assert ringing.remote_user == f"+1555800{n:04d}"
+            ringing.answer()
+            call.wait_state("CONFIRMED")
+            call.play_tone(1000)
+            ringing.play_tone(1600)
+            assert ringing.hears_tone(1000, seconds=0.3) and call.hears_tone(1600, seconds=0.3)
+            call.hangup()
+            ringing.wait_disconnected()
 
         # Bob's number falls back to the head's mobile, out through the trunk.
         call = carrier.call(BOB_NUMBER, caller_id=CUSTOMER)
         mobile = carrier.wait_incoming()
-        assert mobile.remote_user == CUSTOMER
+        assert (mobile.local_user, mobile.remote_user) == (MOBILE, CUSTOMER)
         mobile.answer()
         call.wait_state("CONFIRMED")
         mobile.hangup()
@@ -37,6 +43,65 @@ def test_given_the_daemon_is_stopped_when_customers_call_then_asterisk_dials_the
         ari.assert_clean()
     finally:
         daemon.start()
+
+
+def test_given_ten_bridged_calls_when_the_daemon_is_killed_then_they_survive_and_are_adopted(
+        daemon, registered, carrier, ari):
+    calls = []
+    for n in range(10):
+        number, who = (ALICE_NUMBER, "alice") if n % 2 == 0 else (BOB_NUMBER, "bob")
+        call = carrier.call(number, caller_id=f"+1555900{n:04d}")
+        answered = registered[who].wait_incoming()
+        answered.answer()
+        call.wait_state("CONFIRMED")
+        calls.append((call, answered, daemon.wait_log("call.answered")["call"]))
+    assert len(ari.bridges()) == 10
+
+    daemon.stop(signal.SIGKILL)
+    for call, answered, _ in calls[:3]:  # media goes on without the daemon
+        call.play_tone(1000)
+        assert answered.hears_tone(1000, seconds=0.3)
+        call.stop_tone()
+
+    started = time.monotonic()
+    daemon.start()
+    adopted = {daemon.wait_log("call.adopted", timeout=2)["call"] for _ in calls}
+    assert adopted == {call_id for _, _, call_id in calls}
+    assert time.monotonic() - started < 2 + 1  # 2 s once running; ~1 s to start Python
+
+    for call, answered, call_id in calls:
+        answered.hangup()
+        call.wait_disconnected()
+        daemon.wait_log("call.ended", call=call_id, outcome="answered")
+    ari.assert_clean()
+    log = call_log(daemon)
+    for _, _, call_id in calls:
+        record = log.get(call_id)
+        assert record.outcome == "answered" and record.talk_seconds > 0
+
+
+def test_given_a_stalled_database_when_a_call_comes_then_it_still_rings_at_once(
+        daemon, registered, carrier, ari):
+    db = daemon.config["database"]["url"].removeprefix("sqlite:///")
+    stall = sqlite3.connect(db, isolation_level=None)
+    stall.execute("BEGIN EXCLUSIVE")  # every write (and the sticky lookup's wait) now stalls
+    try:
+        placed = time.monotonic()
+        call = carrier.call(ALICE_NUMBER, caller_id="+15559990001")
+        ringing = registered["alice"].wait_incoming()
+        ring_start = time.monotonic() - placed
+        assert ring_start < 1.0, f"ring start took {ring_start:.2f} s with the database stalled"
+        ringing.answer()
+        call.wait_state("CONFIRMED")
+    finally:
+        stall.execute("ROLLBACK")
+        stall.close()
+    started = daemon.wait_log("call.answered")
+    call.hangup()
+    ringing.wait_disconnected()
+    daemon.wait_log("call.ended", call=started["call"], outcome="answered")
+    assert call_log(daemon).get(started["call"]).outcome == "answered"  # written once free
+    ari.assert_clean()
 
 
 def test_given_bridged_calls_when_the_daemon_gets_sigterm_then_calls_stay_up_and_are_adopted(

@@ -32,3 +32,19 @@ def test_given_fields_when_logged_then_one_logfmt_line_with_quoting():
     line = format_event("call.ended", {"call": "1.2", "detail": "nobody answered",
                                        "skip": None})
     assert line == 'event=call.ended call=1.2 detail="nobody answered"'
+
+
+async def test_given_a_blocked_loop_when_measuring_lag_then_p99_shows_the_block():
+    import asyncio
+    import time
+
+    from callctl.looplag import LoopLag
+    lag = LoopLag()
+    task = asyncio.create_task(lag.run())
+    await asyncio.sleep(0.25)
+    assert lag.p99_ms() < 50  # an idle loop is punctual
+    await asyncio.sleep(0.01)
+    time.sleep(0.3)  # a blocking call on the loop: exactly what must never happen
+    await asyncio.sleep(0.15)
+    task.cancel()
+    assert lag.p99_ms() >= 150
