@@ -1,0 +1,207 @@
+"""The directory's checks: each takes a raw value, returns it cleaned (or the row it names)
+or raises `DirectoryError` naming the entity and field. Uniqueness checks read the session."""
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import unicodedata
+
+from sqlalchemy import func, select
+
+from ..store.directory_models import Department, Employee, PhoneNumber, SipAccount
+from .errors import DirectoryError
+from .views import name_of
+
+EMAIL_RE = re.compile(r"^[^@\s]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+DIAL_RE = re.compile(r"^\+?[0-9]{2,20}$")
+EXTENSION_RE = re.compile(r"^[0-9]{2,8}$")
+LOGIN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+SIP_URI_RE = re.compile(r"^sips?:[^@\s]+@[^@\s]+$")
+
+# kind -> (table, identifying column, how messages name it, the identifying field)
+KINDS = {
+    "employee": (Employee, Employee.full_name, "employee", "full_name"),
+    "department": (Department, Department.name, "department", "name"),
+    "sip_account": (SipAccount, SipAccount.login, "SIP account", "login"),
+    "number": (PhoneNumber, PhoneNumber.number, "number", "number"),
+}
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    return kind
+
+
+def get(s, kind, value):
+    model, column, what, key = KINDS[kind]
+    obj = s.scalar(select(model).where(column == value)) if isinstance(value, str) else None
+    if obj is None:
+        raise DirectoryError(f"{what} {value!r}", key, "not found", code="not_found")
+    return obj
+
+
+def free_name(s, kind, value, own=None) -> str:
+    model, column, what, key = KINDS[kind]
+    if not isinstance(value, str) or not value.strip():
+        raise DirectoryError(what, key, "required")
+    value = value.strip()
+    label = f"{what} {value!r}"
+    if len(value) > 128:
+        raise DirectoryError(label, key, "at most 128 characters")
+    other = s.scalar(select(model).where(column == value))
+    if other is not None and other is not own:
+        raise DirectoryError(label, key, f"another {what} already has this name",
+                             code="conflict")
+    return value
+
+
+def free_email(s, label, email) -> str:
+    if not isinstance(email, str) or not email.strip():
+        raise DirectoryError(label, "email", "required")
+    email = email.strip()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise DirectoryError(label, "email", f"{email!r} is not a valid e-mail address")
+    domain_part = email.rsplit("@", 1)[1].lower()
+    if domain_part.endswith(".ru"):
+        raise DirectoryError(label, "email", "addresses in the .ru domain are not accepted")
+    other = s.scalar(select(Employee).where(func.lower(Employee.email) == func.lower(email)))
+    if other is not None:
+        raise DirectoryError(label, "email", f"already used by employee {other.full_name!r}",
+                             code="conflict")
+    return email
+
+
+def free_extension(s, label, extension, feature_codes, own=None) -> str:
+    if not isinstance(extension, str) or not EXTENSION_RE.match(extension.strip()):
+        raise DirectoryError(label, "extension", "must be 2 to 8 digits")
+    extension = extension.strip()
+    for code in feature_codes:
+        if code and extension.startswith(code):
+            raise DirectoryError(label, "extension",
+                                 f"starts with {code!r}, which begins a feature code")
+    for model, what in ((Employee, "employee"), (Department, "department")):
+        other = s.scalar(select(model).where(model.extension == extension))
+        if other is not None and other is not own:
+            raise DirectoryError(label, "extension", f"already used by {what} "
+                                 f"{name_of(other)!r}", code="conflict")
+    if s.scalar(select(PhoneNumber.id).where(PhoneNumber.number == extension)):
+        raise DirectoryError(label, "extension", f"equals company number {extension}",
+                             code="conflict")
+    return extension
+
+
+def free_number(s, label, number) -> str:
+    if not isinstance(number, str) or not DIAL_RE.match(number.strip()):
+        raise DirectoryError(label, "number", "must be digits with an optional leading '+'")
+    number = number.strip()
+    if s.scalar(select(PhoneNumber.id).where(PhoneNumber.number == number)):
+        raise DirectoryError(label, "number", "already a company number", code="conflict")
+    for model, what in ((Employee, "employee"), (Department, "department")):
+        other = s.scalar(select(model).where(model.extension == number))
+        if other is not None:
+            raise DirectoryError(label, "number", f"equals the extension of {what} "
+                                 f"{name_of(other)!r}", code="conflict")
+    return number
+
+
+def free_login(s, label, login) -> str:
+    if not isinstance(login, str) or not LOGIN_RE.match(login):
+        raise DirectoryError(label, "login", "letters, digits, '.', '_' and '-' only, 1 to 40")
+    if s.scalar(select(SipAccount.id).where(SipAccount.login == login)):
+        raise DirectoryError(label, "login", "already used by another SIP account",
+                             code="conflict")
+    return login
+
+
+def new_login(s, owner: Employee | None) -> str:
+    base = _slug(owner.full_name) if owner else "sip"
+    alphabet = string.ascii_lowercase + string.digits
+    for _ in range(20):
+        login = f"{base}-{''.join(secrets.choice(alphabet) for _ in range(4))}"
+        if not s.scalar(select(SipAccount.id).where(SipAccount.login == login)):
+            return login
+    raise DirectoryError("SIP account", "login", "no free login found: give one")
+
+
+def employee_ref(s, label, key, name) -> Employee | None:
+    if name is None:
+        return None
+    e = s.scalar(select(Employee).where(Employee.full_name == name))
+    if e is None:
+        raise DirectoryError(label, key, f"no employee named {name!r}")
+    return e
+
+
+def department_ref(s, label, name) -> Department | None:
+    if name is None:
+        return None
+    d = s.scalar(select(Department).where(Department.name == name))
+    if d is None:
+        raise DirectoryError(label, "department", f"no department named {name!r}")
+    return d
+
+
+def fallback_target(s, label, value, number) -> tuple[Employee | None, str | None]:
+    """An employee's name (looked up first) or a phone number; None: no fallback."""
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        e = s.scalar(select(Employee).where(Employee.full_name == value))
+        if e is not None:
+            return e, None
+        if value == number:
+            raise DirectoryError(label, "fallback", "cannot be the number itself (a loop)")
+        if DIAL_RE.match(value):
+            return None, value
+    raise DirectoryError(label, "fallback", f"{value!r} is neither an employee nor a phone number")
+
+
+def check_ring_timeout(label, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
+        raise DirectoryError(label, "ring_timeout", "must be a whole number of seconds, 1 to 600")
+    return value
+
+
+def check_choice(label, key, value, allowed) -> None:
+    if value not in allowed:
+        raise DirectoryError(label, key, f"must be one of {', '.join(allowed)}")
+
+
+def check_flag(label, key, value) -> None:
+    if not isinstance(value, bool):
+        raise DirectoryError(label, key, "must be true or false")
+
+
+def check_editable(label, changes, allowed) -> None:
+    for key in changes:
+        if key not in allowed:
+            raise DirectoryError(label, key, f"cannot be edited (editable: {', '.join(allowed)})")
+
+
+def check_contacts(label, phone_numbers, other_contacts) -> tuple[list[str], list[str]]:
+    for key, values in (("phone_numbers", phone_numbers), ("other_contacts", other_contacts)):
+        if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+            raise DirectoryError(label, key, "must be a list of strings")
+    primary = [v.strip() for v in phone_numbers]
+    other = [v.strip() for v in other_contacts]
+    for v in primary:
+        if not DIAL_RE.match(v):
+            raise DirectoryError(label, "phone_numbers", f"{v!r} is not a phone number "
+                                 "(digits with an optional leading '+')")
+    for v in other:
+        if not DIAL_RE.match(v) and not SIP_URI_RE.match(v):
+            raise DirectoryError(label, "other_contacts",
+                                 f"{v!r} is neither a phone number nor a sip: URI")
+    seen = set()
+    for key, v in [("phone_numbers", v) for v in primary] + [("other_contacts", v) for v in other]:
+        if v in seen:
+            raise DirectoryError(label, key, f"{v!r} is given twice")
+        seen.add(v)
+    return primary, other
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", ".", ascii_name.lower()).strip(".")[:30].strip(".") or "sip"
