@@ -176,6 +176,66 @@ def test_calls_route_to_the_addressed_agent(lab):
     b.expect_no_incoming(0.3)
 
 
+def test_simultaneous_invites_for_different_users_all_ring(lab):
+    """A trunk forking one call to several numbers sends its INVITEs within a millisecond:
+    every one must ring at the carrier, with its own dialled user, and live on its own.
+    (Once, all phones shared one process and its 4 pjsua call slots: the carrier answered
+    the second INVITE with pjsua's own stateless 486.)"""
+    trunk = lab.agent("asterisk", "127.0.0.3", 0)
+    carrier = lab.agent("carrier", "127.0.0.3", 0)
+    users = [f"+1555017{i}" for i in range(carrier.max_calls)]
+    outs = trunk.call_many([f"sip:{u}@127.0.0.3:{carrier.port}" for u in users],
+                           caller_id="+15557654321")  # one pjsua job: back to back
+    ringing = [carrier.wait_incoming() for _ in users]
+    assert sorted(inc.local_user for inc in ringing) == users
+    assert {inc.remote_user for inc in ringing} == {"+15557654321"}
+    assert carrier.busy_rejections == 0
+    out = {o.remote_user: o for o in outs}
+    inc = {i.local_user: i for i in ringing}
+    for u in users:
+        out[u].wait_state("EARLY")
+        assert out[u].last_code == 180 and inc[u].state == "EARLY"
+
+    inc[users[0]].answer()
+    out[users[0]].wait_state("CONFIRMED")
+    inc[users[1]].reject(603)
+    out[users[1]].wait_disconnected()
+    out[users[2]].hangup()  # the caller cancels this one only
+    inc[users[2]].wait_disconnected()
+    assert out[users[1]].last_code == 603 and out[users[1]].disconnected_by_remote
+    assert inc[users[2]].last_code == 487 and inc[users[2]].disconnected_by_remote
+    assert inc[users[3]].state == "EARLY" and inc[users[0]].state == "CONFIRMED"
+    inc[users[3]].answer()
+    out[users[3]].wait_state("CONFIRMED")
+    inc[users[3]].hangup()
+    out[users[3]].wait_disconnected()
+    assert out[users[0]].state == "CONFIRMED"  # untouched by its neighbours' endings
+    out[users[0]].hangup()
+    inc[users[0]].wait_disconnected()
+
+
+def test_calls_beyond_a_phones_slots_fail_loudly(lab):
+    """pjsua has MAX_CALLS slots per phone process: one more call fails at once, and an
+    INVITE pjsua refuses itself (486, before any callback) is counted and reported."""
+    a, b, c = (lab.agent("carrier", "127.0.0.3", 0) for _ in range(3))
+    n = b.max_calls
+    with pytest.raises(RuntimeError, match="the most one Phone can have"):
+        a.call_many([f"sip:{i}@127.0.0.3:{b.port}" for i in range(n + 1)])
+    for _ in range(n):  # all or nothing: the n calls placed first were cancelled
+        b.wait_incoming().wait_disconnected()
+    outs = a.call_many([f"sip:{i}@127.0.0.3:{b.port}" for i in range(n)])
+    for _ in range(n):
+        b.wait_incoming()
+    extra = c.call(f"sip:one-too-many@127.0.0.3:{b.port}")
+    extra.wait_disconnected()
+    assert extra.last_code == 486 and b.busy_rejections == 1
+    with pytest.raises(AssertionError, match=r"486 Busy Here itself: all \d call slots"):
+        b.wait_incoming(timeout=0.3)
+    for out in outs:
+        out.hangup()
+        out.wait_disconnected()
+
+
 def test_phone_registers_with_digest_and_unregisters(lab):
     with FakeRegistrar() as reg:
         phone = lab.phone("alice", "s3cret", registrar=reg.address)

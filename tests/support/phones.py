@@ -1,37 +1,55 @@
 """Synchronous SIP phones for integration tests: real pjsua2 user agents on loopback.
 
-PhoneLab owns the process's single pjsua2 Endpoint and drives it from one dedicated
-thread; pjsua2 objects are created, used and destroyed only there. Phone and Call are
-thread-safe facades: actions are posted to that thread (lab.run), callbacks copy state
-into plain attributes under one Condition, and every wait is a Condition wait with a
-timeout that raises AssertionError.
+Every Phone (a registering desk phone, or a trunk agent) runs in a process of its own, a
+"phone process" with its own pjsua2 Endpoint driven by one thread there; pjsua2 objects are
+created, used and destroyed only on that thread. The test process holds thread-safe facades
+(PhoneLab, Phone, Call): an action is a request to the phone process that waits for its
+answer, and what callbacks learn there (call states, registration, DTMF, new incoming
+calls) comes back as events copied into plain attributes under the lab's one Condition.
+Every wait is a Condition wait with a timeout that raises AssertionError; when one returns,
+what the other phones did before is visible too (PhoneLab._sync).
 
-Limit of the pjsua2 wheel: 8 SIP transports and 8 accounts per process, so at most 8 live
-phones/agents at a time; close() those a test no longer needs, or lab.reset().
+Why a process per phone: the pjsua2 wheel is built with PJSUA_MAX_CALLS = 4 (a larger
+maxCalls is cut to 4 without a word), and those 4 call slots are shared by all accounts
+of a process. With every phone in one process, a fifth leg anywhere made makeCall fail
+(PJ_ETOOMANY), and an INVITE that found no free slot was answered by pjsua itself, before
+any callback, with a stateless "486 Busy Here" (no 100 Trying, To tag = Via branch): a trunk
+agent getting two calls while two desk phones rang refused whichever came too early. Now
+each phone has its own MAX_CALLS (4) slots: a Phone places or receives at most 4 calls at
+once. A call placed beyond that raises at once; an INVITE refused so is counted in
+Phone.busy_rejections and named when wait_incoming fails.
 """
 from __future__ import annotations
 
 import atexit
 import contextlib
 import ctypes
+import itertools
 import math
 import os
+import pickle
 import queue
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
 import weakref
+from multiprocessing.connection import Connection
 
 import pjsua2 as pj
 
 CLOCK_RATE = 8000  # the bridge runs at the G.711 rate: no resampling anywhere
-MAX_PHONES = 8     # PJSUA_MAX_TRANSPORTS and PJSUA_MAX_ACC of the wheel
+MAX_CALLS = 4      # PJSUA_MAX_CALLS of the wheel: simultaneous calls of one Phone
 STATES = {pj.PJSIP_INV_STATE_NULL: "NULL", pj.PJSIP_INV_STATE_CALLING: "CALLING",
           pj.PJSIP_INV_STATE_INCOMING: "INCOMING", pj.PJSIP_INV_STATE_EARLY: "EARLY",
           pj.PJSIP_INV_STATE_CONNECTING: "CONNECTING", pj.PJSIP_INV_STATE_CONFIRMED: "CONFIRMED",
           pj.PJSIP_INV_STATE_DISCONNECTED: "DISCONNECTED"}
 _LIVE_MEDIA = (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD)
+_NO_SLOT = "Unable to accept incoming call (too many calls)"  # pjsua's log line for that 486
+_PJ_ETOOMANY = 70010
 
 
 def _call_prm(code=0, local_uri=None):
@@ -92,11 +110,15 @@ def tone_present(samples, rate, freq, floor_rms=100.0):
     return bool(blocks) and passed >= len(blocks) / 2
 
 
+# =====================================================================================
+# The phone process: one pjsua2 Endpoint, one account, one UDP transport.
+# =====================================================================================
+
 def _forward(name):
     """A pjsua2 callback calling owner.<name>(prm). It must never raise into C++ (abort)."""
     def callback(self, prm):
         try:
-            owner = self.owner()  # weak: the facade owns the pjsua2 object, not the reverse
+            owner = self.owner()  # weak: the core owns the pjsua2 object, not the reverse
             if owner is not None:
                 getattr(owner, name)(prm)
         except Exception:
@@ -105,11 +127,28 @@ def _forward(name):
 
 
 class _Endpoint(pj.Endpoint):
-    def __init__(self, lab):
+    def __init__(self, engine):
         super().__init__()
-        self.owner = weakref.ref(lab)
+        self.owner = weakref.ref(engine)
 
     onSelectAccount = _forward("_select_account")
+
+
+class _LogWriter(pj.LogWriter):
+    """Console output at the asked level, and a count of INVITEs pjsua refused with 486."""
+
+    def __init__(self, level, on_no_slot):
+        super().__init__()
+        self.level, self.on_no_slot = level, on_no_slot
+
+    def write(self, entry):
+        try:
+            if _NO_SLOT in entry.msg:
+                self.on_no_slot()
+            if entry.level <= self.level:
+                os.write(1, entry.msg.encode(errors="replace"))
+        except Exception:
+            traceback.print_exc()
 
 
 class _PjAccount(pj.Account):
@@ -154,36 +193,29 @@ class _Recording:
                 if self.have >= self.need:
                     self.cond.notify_all()
 
-    def samples(self):
-        return memoryview(b"".join(self.chunks)[:self.need]).cast("h").tolist()
+    def data(self):
+        return b"".join(self.chunks)[:self.need]  # 16-bit native-endian samples
 
 
-class PhoneLab:
-    """The process-wide pjsua2 endpoint plus the thread that runs it."""
-    _live = None
-    _live_lock = threading.Lock()
+class _Engine:
+    """The phone process's Endpoint plus the thread that runs it."""
 
-    def __init__(self):
-        with PhoneLab._live_lock:
-            if PhoneLab._live is not None:
-                raise RuntimeError("a PhoneLab is already open: pjsua2 allows one Endpoint per "
-                                   "process; reuse it (shared_lab()) or close() it first")
-            PhoneLab._live = self
-        self.cond = threading.Condition()
+    def __init__(self, send):
+        self.send = send  # thread-safe: an event for the test process
+        self.cond = threading.Condition()  # guards what a helper thread waits on (record)
+        self.phone, self.max_calls, self.cores, self._keys = None, MAX_CALLS, {}, itertools.count(1)
         self._jobs = queue.SimpleQueue()
-        self._phones, self._calls, self._by_addr, self._graveyard, self._timers = [], [], {}, [], []
+        self._calls, self._graveyard, self._timers = [], [], []
         self._ended = []  # when recent calls ended, see _throttle
         self._spare = {"tone": [], "capture": []}
-        self._closed = self._stop = False
+        self._stop = False
         self._error, ready = None, threading.Event()
         self._thread = threading.Thread(target=self._main, args=(ready,), name="pjsua", daemon=True)
         self._thread.start()
         ready.wait()
         if self._error:
-            PhoneLab._live = None
             raise self._error
 
-    # --- the pj thread -------------------------------------------------------------
     def _main(self, ready):
         try:
             self._ep = self._start()
@@ -211,10 +243,6 @@ class PhoneLab:
                 except BaseException as e:
                     box["error"] = e
                 done.set()
-        while not self._jobs.empty():  # fail whatever was posted during shutdown
-            _, _, box, done = self._jobs.get()
-            box["error"] = RuntimeError("PhoneLab is closed")
-            done.set()
 
     def _start(self):
         level = int(os.environ.get("PHONES_LOG_LEVEL", "1"))
@@ -222,14 +250,19 @@ class PhoneLab:
         with _quiet_stdout() if level < 4 else contextlib.nullcontext():
             ep.libCreate()  # on this thread: pjsua2 takes it as the "main" thread
         cfg = pj.EpConfig()
-        cfg.uaConfig.threadCnt, cfg.uaConfig.mainThreadOnly, cfg.uaConfig.maxCalls = 0, True, 32
-        cfg.logConfig.level = cfg.logConfig.consoleLevel = level
+        cfg.uaConfig.threadCnt, cfg.uaConfig.mainThreadOnly = 0, True
+        cfg.uaConfig.maxCalls = 1000  # cut to the wheel's PJSUA_MAX_CALLS; read back below
+        self._writer = _LogWriter(level, lambda: self.send(("busy",)))
+        cfg.logConfig.level = cfg.logConfig.consoleLevel = max(level, 2)  # 2: the 486 line
+        cfg.logConfig.writer = self._writer
         med = cfg.medConfig
         med.clockRate = med.sndClockRate = CLOCK_RATE
         med.noVad = True  # keep RTP flowing during silence (rtp_counts, silence checks)
         med.ecTailLen = 0
         med.sndAutoCloseTime = -1  # the null device's clock drives the bridge: never idle it
         ep.libInit(cfg)
+        with contextlib.suppress(OSError, AttributeError):
+            self.max_calls = ctypes.CDLL(pj._pjsua2.__file__).pjsua_call_get_max_count()
         ep.audDevManager().setNullDev()
         prio = {"PCMU/8000/1": 255, "PCMA/8000/1": 254}
         for codec in ep.codecEnum2():
@@ -238,20 +271,32 @@ class PhoneLab:
         return ep
 
     def _select_account(self, prm):
-        # pjsua picks the account by To user/host and ignores ports, so UAs on one IP would
-        # get each other's calls. Route by Request-URI host:port instead: that names the
-        # transport (one per Phone) the peer sent to.
-        m = re.match(r"\S+ sips?:(?:[^@\s]*@)?([^;:>\s]+)(?::(\d+))?", prm.rdata.wholeMsg)
-        acc_id = self._by_addr.get((m[1], int(m[2] or 5060))) if m else None
-        if acc_id is not None:
-            prm.accountIndex = acc_id
+        # The process has one account; say so rather than rely on pjsua's URI matching.
+        if self.phone is not None and self.phone._acc is not None:
+            prm.accountIndex = self.phone._acc.getId()
+
+    def run(self, fn, *args):
+        """Run fn(*args) on the pj thread; return its result or re-raise its exception."""
+        if threading.current_thread() is self._thread:
+            return fn(*args)
+        box, done = {}, threading.Event()
+        self._jobs.put((fn, args, box, done))
+        if not done.wait(30):
+            raise AssertionError(f"the pjsua thread did not run {fn.__name__} within 30 s")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    def wait_for(self, predicate, timeout):
+        with self.cond:
+            return self.cond.wait_for(predicate, timeout)
 
     def _pump(self, done, timeout):
         """Process SIP events from inside a job until done() or timeout (teardown, throttle)."""
         deadline = time.monotonic() + timeout
         while not done() and time.monotonic() < deadline:
             self._ep.libHandleEvents(10)
-        self._graveyard.clear()  # callbacks have returned; must also precede libDestroy
+        self._graveyard.clear()  # callbacks have returned
 
     def _throttle(self):
         # pjlib's ioqueue has 64 slots (a transport takes 1, a call leg 2: RTP and RTCP) and
@@ -259,13 +304,13 @@ class PhoneLab:
         # So a burst of short calls waits for slots here, before placing the next call.
         def busy():
             self._ended = [t for t in self._ended if t > time.monotonic() - 0.7]
-            return len(self._phones) + 2 * (len(self._calls) + len(self._ended)) > 48
+            return 1 + 2 * (len(self._calls) + len(self._ended)) > 48
         self._pump(lambda: not busy(), 2)
 
     def _borrow(self, kind):
         # Media ports are pooled, never destroyed: pjsua2 2.15 frees a port while the bridge
-        # removes it asynchronously on its clock thread (a use-after-free window), and
-        # destroying one after libDestroy asserts. A few ports leak per lab, by design.
+        # removes it asynchronously on its clock thread (a use-after-free window). The phone
+        # process ends with os._exit, never libDestroy, so nothing is freed late either.
         if self._spare[kind]:
             return self._spare[kind].pop()
         if kind == "tone":
@@ -280,94 +325,21 @@ class PhoneLab:
             port.__disown__()  # C++ now owns the port and keeps its Python half alive
         return port
 
-    def _shutdown(self):
-        for p in list(self._phones):
-            p._close()  # calls, then accounts: pjsua2 asserts if they outlive libDestroy
-        self._graveyard.clear()
-        self._spare = {"tone": [], "capture": []}  # disowned: dropping them frees nothing
-        self._ep.libDestroy()
-        self._ep, self._stop = None, True
 
-    # --- any thread ----------------------------------------------------------------
-    def run(self, fn, *args):
-        """Run fn(*args) on the pj thread; return its result or re-raise its exception."""
-        if threading.current_thread() is self._thread:
-            return fn(*args)
-        if self._closed:
-            raise RuntimeError("PhoneLab is closed")
-        return self._post(fn, *args)
+class _PhoneCore:
+    """The account and transport of a Phone, in its phone process (pj thread only)."""
 
-    def _post(self, fn, *args):
-        box, done = {}, threading.Event()
-        self._jobs.put((fn, args, box, done))
-        if not done.wait(30):
-            raise AssertionError(f"the pjsua thread did not run {fn.__name__} within 30 s")
-        if "error" in box:
-            raise box["error"]
-        return box.get("value")
-
-    def wait_for(self, predicate, timeout):
-        with self.cond:
-            return self.cond.wait_for(predicate, timeout)
-
-    def phone(self, user, password, registrar="127.0.0.1:5060", bind_ip="127.0.0.1",
-              register=True, display_name=None):
-        return Phone(self, user, bind_ip, 0, registrar.rsplit(":", 1)[0], registrar,
-                     password, register, display_name)
-
-    def agent(self, name, bind_ip, port, outbound_proxy="127.0.0.1:5080"):
-        return Phone(self, name, bind_ip, port, bind_ip, outbound_proxy)
-
-    @property
-    def phones(self):
-        """The open phones and agents."""
-        return list(self._phones)
-
-    def reset(self):
-        """Hang up and close every phone and agent but keep the endpoint (per-test cleanup)."""
-        self.run(lambda: [p._close() for p in list(self._phones)])
-
-    def close(self):
-        with PhoneLab._live_lock:
-            if self._closed:
-                return
-            self._closed = True
-        try:
-            if self._thread.is_alive():
-                self._post(self._shutdown)
-        finally:
-            self._thread.join(10)
-            with PhoneLab._live_lock:
-                if PhoneLab._live is self:
-                    PhoneLab._live = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-atexit.register(lambda: PhoneLab._live and PhoneLab._live.close())
-
-
-class Phone:
-    """A UA on its own UDP transport: a registering phone, or a trunk agent (no password)."""
-
-    def __init__(self, lab, user, bind_ip, port, from_host, dial_host, password=None,
+    def __init__(self, engine, user, bind_ip, port, from_host, dial_host, password=None,
                  register=False, display_name=None):
-        self.lab, self.user, self.bind_ip, self.port = lab, user, bind_ip, port
+        self.engine, self.user, self.bind_ip, self.port = engine, user, bind_ip, port
         self.dial_host, self.display_name, self._from_host = dial_host, display_name, from_host
         self.registered, self.last_reg_code, self.last_reg_reason = False, 0, ""
-        self._incoming, self._acc, self._tid, self._retrying = [], None, None, False
-        lab.run(self._setup, password, register)
+        self._acc, self._tid, self._retrying = None, None, False
+        self._setup(password, register)
 
-    def _setup(self, password, register):  # pj thread
-        if len(self.lab._phones) >= MAX_PHONES:
-            raise RuntimeError(f"pjsua2 allows {MAX_PHONES} live phones/agents: close() some")
-        self.lab._phones.append(self)
+    def _setup(self, password, register):
         try:
-            ep, tc = self.lab._ep, pj.TransportConfig()
+            ep, tc = self.engine._ep, pj.TransportConfig()
             tc.boundAddress, tc.port = self.bind_ip, self.port
             self._tid = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
             self.port = int(ep.transportGetInfo(self._tid).localName.rsplit(":", 1)[1])
@@ -390,40 +362,41 @@ class Phone:
             nat.contactRewriteUse = nat.viaRewriteUse = nat.sdpNatRewriteUse = nat.sipOutboundUse = 0
             self._acc = _PjAccount(self)
             self._acc.create(cfg, False)
-            self.lab._by_addr[(self.bind_ip, self.port)] = self._acc.getId()
         except BaseException:
             self._close()
             raise
 
-    def _close(self):  # pj thread
-        calls = [c for c in self.lab._calls if c.phone is self]
+    def _close(self):
+        calls = list(self.engine._calls)
         for c in calls:
+            c._local_end = True
             with contextlib.suppress(pj.Error):
                 c._op("hangup", 0)
-        self.lab._pump(lambda: all(c.state == "DISCONNECTED" for c in calls), 3)
+        self.engine._pump(lambda: all(c.state == "DISCONNECTED" for c in calls), 3)
         for c in calls:
             c._release()
-        self.lab._by_addr.pop((self.bind_ip, self.port), None)
         if self._acc is not None:
-            self._acc.shutdown()  # before the director dies: shutdown may call back into it
+            self._acc.shutdown()  # sends the un-REGISTER of a registered phone
             self._acc = None
         if self._tid is not None:
             with contextlib.suppress(pj.Error):
-                self.lab._ep.transportClose(self._tid)
+                self.engine._ep.transportClose(self._tid)
             self._tid = None
-        if self in self.lab._phones:
-            self.lab._phones.remove(self)
-        with self.lab.cond:
-            self.registered = False
-            self.lab.cond.notify_all()
+        self.engine._pump(lambda: False, 0.05)  # let the last requests and responses go out
+        self.registered = False
+        self._publish()
+
+    def _publish(self):
+        self.engine.send(("phone", {"registered": self.registered,
+                                    "last_reg_code": self.last_reg_code,
+                                    "last_reg_reason": self.last_reg_reason}))
 
     def _on_reg(self, prm):
-        with self.lab.cond:
-            self.registered = prm.code // 100 == 2 and prm.expiration > 0
-            self.last_reg_code, self.last_reg_reason = prm.code, prm.reason
-            self.lab.cond.notify_all()
+        self.registered = prm.code // 100 == 2 and prm.expiration > 0
+        self.last_reg_code, self.last_reg_reason = prm.code, prm.reason
+        self._publish()
         if self._retrying and not self.registered:
-            self.lab._timers.append((time.monotonic() + 1, self._reregister))
+            self.engine._timers.append((time.monotonic() + 1, self._reregister))
 
     def _reregister(self, retrying=None):
         # pjsua itself retries only after timeouts and 5xx/6xx, not after the 401/403 a
@@ -434,83 +407,75 @@ class Phone:
             with contextlib.suppress(pj.Error):  # a REGISTER already in flight
                 self._acc.setRegistration(True)
 
-    def _on_incoming(self, prm):
-        call = Call(self, self._acc, prm.callId)
-        call._op("answer", 180)
-        with self.lab.cond:
-            self._incoming.append(call)
-            self.lab.cond.notify_all()
+    def _unregister(self):
+        if self._acc is not None and self.registered:
+            self._acc.setRegistration(False)
 
-    def _make_call(self, uri, caller_id):  # pj thread
-        self.lab._throttle()
-        call = Call(self, self._acc, pj.PJSUA_INVALID_ID)
+    def _on_incoming(self, prm):
+        call = _CallCore(self.engine, self._acc, prm.callId)
+        call._op("answer", 180)
+        self.engine.send(("incoming", call.key))
+
+    def _make_calls(self, uris, caller_id):
+        """Place the calls back to back: no SIP event is handled between two INVITEs."""
+        made = []
+        try:
+            for uri in uris:
+                made.append(self._make_call(uri, caller_id))
+        except BaseException:
+            for c in made:  # all or nothing: the caller never got these
+                c._local_end = True
+                with contextlib.suppress(pj.Error):
+                    c._op("hangup", 0)
+            raise
+        return [c.key for c in made]
+
+    def _make_call(self, uri, caller_id):
+        self.engine._throttle()
+        call = _CallCore(self.engine, self._acc, pj.PJSUA_INVALID_ID)
         local = caller_id and _name_addr(self.display_name, f"sip:{caller_id}@{self._from_host}")
         try:
             call._pj.makeCall(uri, _call_prm(local_uri=local))
-        except pj.Error:
+        except pj.Error as e:
             call._release()
+            self.engine.cores.pop(call.key, None)
+            if e.status == _PJ_ETOOMANY:
+                raise RuntimeError(
+                    f"{self.uri} cannot call {uri}: it already has {self.engine.max_calls} "
+                    f"calls, the most one Phone can have (PJSUA_MAX_CALLS of the pjsua2 "
+                    f"wheel); end some first") from None
             raise
         call._update()
         return call
 
-    def close(self):
-        """Hang up this phone's calls and free its account and transport."""
-        self.lab.run(self._close)
 
-    def wait_registered(self, timeout=5):
-        """Wait for a registration; meanwhile a failed REGISTER is retried every second."""
-        self.lab.run(self._reregister, True)
-        try:
-            ok = self.lab.wait_for(lambda: self.registered, timeout)
-        finally:
-            self.lab.run(setattr, self, "_retrying", False)
-        if not ok:
-            raise AssertionError(f"{self.uri} not registered after {timeout}s (last REGISTER "
-                                 f"response: {self.last_reg_code} {self.last_reg_reason})")
+class _CallCore:
+    """One call leg in the phone process (pj thread, except record)."""
 
-    def unregister(self, timeout=5):
-        if self.registered:
-            self.lab.run(lambda: self._acc.setRegistration(False))
-        if not self.lab.wait_for(lambda: not self.registered, timeout):
-            raise AssertionError(f"{self.uri} still registered after {timeout}s")
-
-    def call(self, dest, caller_id=None):
-        uri = dest if dest.startswith(("sip:", "sips:")) else f"sip:{dest}@{self.dial_host}"
-        return self.lab.run(self._make_call, uri, caller_id)
-
-    def wait_incoming(self, timeout=5):
-        if not self.lab.wait_for(lambda: self._incoming, timeout):
-            raise AssertionError(f"no incoming call for {self.uri} within {timeout}s")
-        with self.lab.cond:
-            return self._incoming.pop(0)
-
-    def expect_no_incoming(self, within):
-        if self.lab.wait_for(lambda: self._incoming, within):
-            raise AssertionError(f"unexpected incoming call for {self.uri} "
-                                 f"from {self._incoming[0].remote_uri}")
-
-    def __repr__(self):
-        return f"<Phone {getattr(self, 'uri', self.user)} on {self.bind_ip}:{self.port}>"
-
-
-class Call:
-    """One call leg. Its attributes are copied from callbacks, so they outlive the call."""
-
-    def __init__(self, phone, acc, call_id):  # pj thread
-        self.phone, self.lab = phone, phone.lab
+    def __init__(self, engine, acc, call_id):
+        self.engine, self.key = engine, next(engine._keys)
         self.state, self.last_code, self.last_reason = "NULL", 0, ""
-        self.remote_uri, self.remote_user, self.remote_display = "", "", ""
+        self.remote_uri, self.remote_user, self.remote_display, self.local_user = "", "", "", ""
         self.disconnected_by_remote, self.dtmf_received = False, ""
         self._seen, self._local_end, self._rtp = {"NULL"}, False, (0, 0)
         self._tone = self._cap = None
         self._pj = _PjCall(self, acc, call_id)
-        self.lab._calls.append(self)
+        engine._calls.append(self)
+        engine.cores[self.key] = self
         if call_id != pj.PJSUA_INVALID_ID:
             self._update()
 
-    # --- pj thread -----------------------------------------------------------------
-    def _live(self):
-        return self._pj is not None and self.state != "DISCONNECTED"
+    def _publish(self):
+        self.engine.send(("call", self.key, {
+            "state": self.state, "seen": set(self._seen), "last_code": self.last_code,
+            "last_reason": self.last_reason, "remote_uri": self.remote_uri,
+            "remote_user": self.remote_user, "remote_display": self.remote_display,
+            "local_user": self.local_user, "dtmf_received": self.dtmf_received,
+            "disconnected_by_remote": self.disconnected_by_remote}))
+
+    def _live(self):  # a call whose makeCall failed has no pjsua id: getInfo would abort
+        return (self._pj is not None and self.state != "DISCONNECTED"
+                and self._pj.getId() != pj.PJSUA_INVALID_ID)
 
     def _update(self, prm=None):
         if self._pj is None:
@@ -519,19 +484,21 @@ class Call:
         state = STATES.get(ci.state, str(ci.state))
         if state == "DISCONNECTED":
             self._stats()  # last chance
-        with self.lab.cond:
+        with self.engine.cond:
             self.state = state
             self._seen.add(state)
             self.last_code, self.last_reason = ci.lastStatusCode or self.last_code, ci.lastReason
             self.remote_uri = ci.remoteUri
             self.remote_display, self.remote_user = _parse_uri(ci.remoteUri)
+            self.local_user = _parse_uri(ci.localUri)[1]  # for an incoming call: who was dialled
             self.disconnected_by_remote = state == "DISCONNECTED" and not self._local_end
-            self.lab.cond.notify_all()
+            self.engine.cond.notify_all()
+        self._publish()
         if state == "DISCONNECTED":
             # Delete it now: pjsua reuses call slots, and ~Call acts on its slot id. But only
             # once this callback has returned, hence the graveyard.
-            self.lab._graveyard.append(self._pj)
-            self.lab._ended.append(time.monotonic())
+            self.engine._graveyard.append(self._pj)
+            self.engine._ended.append(time.monotonic())
             self._release()
 
     def _audio(self):
@@ -560,7 +527,7 @@ class Call:
         if not self._live():
             return
         if self._tone is None:
-            self._tone = self.lab._borrow("tone")
+            self._tone = self.engine._borrow("tone")
         self._tone.stop()  # play() appends to the queue: clear it first
         if freq is not None:
             desc, tones = pj.ToneDesc(), pj.ToneDescVector()
@@ -573,12 +540,22 @@ class Call:
         if not self._live() or (rec is None and self._cap is None):
             return
         if self._cap is None:
-            self._cap = self.lab._borrow("capture")
+            self._cap = self.engine._borrow("capture")
         self._cap.sink = rec
         aud = self._audio()
         if rec is None and aud is not None:
             aud.stopTransmit(self._cap)
         self._attach()
+
+    def _record(self, seconds):  # a helper thread, not the pj thread
+        rec = _Recording(seconds, self.engine.cond)
+        self.engine.run(self._capture, rec)
+        try:  # the recording window: ends when enough audio has arrived, or on disconnect
+            self.engine.wait_for(lambda: rec.have >= rec.need or self.state == "DISCONNECTED",
+                                 seconds + 2)
+        finally:
+            self.engine.run(self._capture, None)
+        return rec.data()
 
     def _stats(self):
         with contextlib.suppress(pj.Error):  # no stream (yet, or any more)
@@ -591,12 +568,11 @@ class Call:
         return self._rtp
 
     def _on_dtmf(self, prm):
-        with self.lab.cond:
-            self.dtmf_received += prm.digit
-            self.lab.cond.notify_all()
+        self.dtmf_received += prm.digit
+        self._publish()
 
     def _release(self):
-        """Return the media ports to the lab's pool and drop the pjsua2 call."""
+        """Return the media ports to the pool and drop the pjsua2 call."""
         aud = None
         with contextlib.suppress(pj.Error):
             aud = self._audio()
@@ -604,17 +580,366 @@ class Call:
             self._tone.stop()
             if aud is not None:
                 self._tone.stopTransmit(aud)
-            self.lab._spare["tone"].append(self._tone)
+            self.engine._spare["tone"].append(self._tone)
         if self._cap is not None:
             self._cap.sink = None
             if aud is not None:
                 aud.stopTransmit(self._cap)
-            self.lab._spare["capture"].append(self._cap)
+            self.engine._spare["capture"].append(self._cap)
         self._tone = self._cap = self._pj = None
-        if self in self.lab._calls:
-            self.lab._calls.remove(self)
+        if self in self.engine._calls:
+            self.engine._calls.remove(self)
 
-    # --- any thread ----------------------------------------------------------------
+
+def _serve(fd):
+    """Main of a phone process: answer the test process's requests until it says close."""
+    conn, lock = Connection(fd), threading.Lock()
+
+    def send(msg):
+        with lock:
+            conn.send(msg)
+
+    engine = None
+
+    def setup(*args):
+        nonlocal engine
+        engine = _Engine(send)
+        core = engine.run(_PhoneCore, engine, *args)
+        engine.phone = core
+        return {"port": core.port, "uri": core.uri, "max_calls": engine.max_calls}
+
+    def on_pj(fn):  # a request served by one job on the pj thread
+        return lambda *args: engine.run(fn, *args)
+
+    def call_op(key, what, code, local_end):
+        core = engine.cores[key]
+        core._local_end = core._local_end or local_end
+        core._op(what, code)
+
+    def set_retrying(value):
+        engine.phone._retrying = value
+
+    handlers = {
+        "setup": setup,
+        "make_calls": on_pj(lambda uris, caller_id: engine.phone._make_calls(uris, caller_id)),
+        "reregister": on_pj(lambda: engine.phone._reregister(True)),
+        "set_retrying": on_pj(set_retrying),
+        "unregister": on_pj(lambda: engine.phone._unregister()),
+        "close": on_pj(lambda: engine.phone._close()),
+        "sync": on_pj(lambda: None),
+        "call_op": on_pj(call_op),
+        "dtmf": on_pj(lambda key, digits: engine.cores[key]._live()
+                      and engine.cores[key]._pj.dialDtmf(digits)),
+        "tone": on_pj(lambda key, freq: engine.cores[key]._set_tone(freq)),
+        "stats": on_pj(lambda key: engine.cores[key]._stats()),
+        "record": lambda key, seconds: engine.cores[key]._record(seconds),
+    }
+
+    def handle(req_id, name, args):
+        try:
+            reply = ("reply", req_id, True, handlers[name](*args))
+        except BaseException as e:
+            try:
+                pickle.dumps(e)
+            except Exception:
+                e = RuntimeError(f"{type(e).__name__}: {e}")
+            reply = ("reply", req_id, False, e)
+        send(reply)
+        if name == "close" or (name == "setup" and not reply[2]):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            ctypes.CDLL(None).fflush(None)
+            os._exit(0)  # never libDestroy: it takes a second and nothing here needs it
+
+    while True:
+        try:
+            req_id, name, args = conn.recv()
+        except (EOFError, OSError):  # the test process is gone
+            os._exit(0)
+        threading.Thread(target=handle, args=(req_id, name, args), daemon=True).start()
+
+
+# =====================================================================================
+# The test process: facades.
+# =====================================================================================
+
+class PhoneLab:
+    """The phones of a test process: each runs in its own phone process."""
+    _live = None
+    _live_lock = threading.Lock()
+
+    def __init__(self):
+        with PhoneLab._live_lock:
+            if PhoneLab._live is not None:
+                raise RuntimeError("a PhoneLab is already open: reuse it (shared_lab()) "
+                                   "or close() it first")
+            PhoneLab._live = self
+        self.cond = threading.Condition()
+        self._phones, self._closed = [], False
+
+    def wait_for(self, predicate, timeout):
+        with self.cond:
+            return self.cond.wait_for(predicate, timeout)
+
+    def _sync(self, seen_by):
+        """Once `seen_by` has seen something, make what the other phones did before it seen.
+
+        Phones report over separate pipes, so b's "EARLY" may come after a's "180 received";
+        but a phone process sends a SIP message and reports what it did in one stretch of
+        its pj thread, so a round trip through every other pj thread restores the order."""
+        asked = []
+        for p in self.phones:
+            if p is not seen_by:
+                with contextlib.suppress(RuntimeError):  # closed meanwhile
+                    asked.append((p, p._ask("sync")))
+        for p, answer in asked:
+            with contextlib.suppress(RuntimeError):
+                p._await("sync", answer, 30)
+
+    def phone(self, user, password, registrar="127.0.0.1:5060", bind_ip="127.0.0.1",
+              register=True, display_name=None):
+        return Phone(self, user, bind_ip, 0, registrar.rsplit(":", 1)[0], registrar,
+                     password, register, display_name)
+
+    def agent(self, name, bind_ip, port, outbound_proxy="127.0.0.1:5080"):
+        return Phone(self, name, bind_ip, port, bind_ip, outbound_proxy)
+
+    @property
+    def phones(self):
+        """The open phones and agents."""
+        with self.cond:
+            return list(self._phones)
+
+    def reset(self):
+        """Hang up and close every phone and agent (per-test cleanup)."""
+        for p in self.phones:
+            p.close()
+
+    def close(self):
+        with PhoneLab._live_lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self.reset()
+        finally:
+            with PhoneLab._live_lock:
+                if PhoneLab._live is self:
+                    PhoneLab._live = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+atexit.register(lambda: PhoneLab._live and PhoneLab._live.close())
+
+
+class Phone:
+    """A UA on its own UDP transport, in its own process: a registering phone, or a trunk
+    agent (no password). At most `max_calls` (MAX_CALLS) calls at a time."""
+
+    def __init__(self, lab, user, bind_ip, port, from_host, dial_host, password=None,
+                 register=False, display_name=None):
+        if lab._closed:
+            raise RuntimeError("PhoneLab is closed")
+        self.lab, self.user, self.bind_ip, self.port = lab, user, bind_ip, port
+        self.dial_host, self.display_name = dial_host, display_name
+        self.uri, self.max_calls = f"sip:{user}@{bind_ip}", MAX_CALLS
+        self.registered, self.last_reg_code, self.last_reg_reason = False, 0, ""
+        self.busy_rejections = 0  # INVITEs pjsua answered 486 for want of a free call slot
+        self._incoming, self._calls, self._closed, self._exit = [], {}, False, None
+        self._pending, self._ids, self._send_lock = {}, itertools.count(1), threading.Lock()
+        ours, theirs = socket.socketpair()
+        with theirs:
+            self._proc = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--phone-process",
+                 str(theirs.fileno())], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        self._conn = Connection(ours.detach())  # only the reader thread closes it (see _read)
+        self._reader = threading.Thread(target=self._read, name=f"phone-{user}", daemon=True)
+        self._reader.start()
+        try:
+            info = self._request("setup", user, bind_ip, port, from_host, dial_host, password,
+                                 register, display_name)
+        except BaseException:
+            self._finish()
+            raise
+        self.port, self.uri, self.max_calls = info["port"], info["uri"], info["max_calls"]
+        with lab.cond:
+            lab._phones.append(self)
+
+    # --- the link to the phone process ---------------------------------------------
+    def _request(self, name, *args, timeout=30):
+        return self._await(name, self._ask(name, *args), timeout)
+
+    def _ask(self, name, *args):
+        box, done = {}, threading.Event()
+        with self._send_lock:
+            if self._exit is not None:
+                raise RuntimeError(f"{self!r}: its phone process has exited ({self._exit})")
+            req_id = next(self._ids)
+            self._pending[req_id] = (box, done)
+            try:
+                self._conn.send((req_id, name, args))
+            except OSError as e:
+                self._pending.pop(req_id, None)
+                raise RuntimeError(f"{self!r}: its phone process is gone ({e})") from None
+        return box, done
+
+    def _await(self, name, answer, timeout):
+        box, done = answer
+        if not done.wait(timeout):
+            raise AssertionError(f"{self!r}: the phone process did not do {name} "
+                                 f"within {timeout} s")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    def _read(self):
+        """The reader thread: answers and events, until the phone process has exited.
+
+        It alone closes the connection, at the end: closed under a blocked reader, the fd
+        number would be reused by the next phone's socketpair, and its messages stolen."""
+        try:
+            while True:
+                msg = self._conn.recv()
+                kind = msg[0]
+                if kind == "reply":
+                    box, done = self._pending.pop(msg[1])
+                    box["value" if msg[2] else "error"] = msg[3]
+                    done.set()
+                    continue
+                with self.lab.cond:
+                    if kind == "call":
+                        self._call(msg[1])._apply(msg[2])
+                    elif kind == "incoming":
+                        self._incoming.append(self._call(msg[1]))
+                    elif kind == "phone":
+                        self.__dict__.update(msg[1])
+                    elif kind == "busy":
+                        self.busy_rejections += 1
+                    self.lab.cond.notify_all()
+        except (EOFError, OSError):
+            pass
+        except Exception:
+            traceback.print_exc()
+            self._proc.kill()
+        code = self._proc.wait()
+        with self._send_lock:  # no request is being sent: _ask checks _exit under this lock
+            self._conn.close()
+            self._exit = f"exit code {code}" if code >= 0 else f"killed by signal {-code}"
+            pending, self._pending = self._pending, {}
+        for box, done in pending.values():
+            box["error"] = RuntimeError(f"{self!r}: its phone process has exited ({self._exit})")
+            done.set()
+        with self.lab.cond:
+            self.registered = False
+            self.lab.cond.notify_all()
+
+    def _call(self, key):  # under lab.cond
+        if key not in self._calls:
+            self._calls[key] = Call(self, key)
+        return self._calls[key]
+
+    def _finish(self):  # the process exits (or is killed), then the reader sees EOF
+        try:
+            self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._reader.join(5)
+
+    # --- API -------------------------------------------------------------------------
+    def close(self):
+        """Hang up this phone's calls, free its account and transport, end its process."""
+        with self.lab.cond:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            if self._exit is None:
+                with contextlib.suppress(RuntimeError):  # the process exits as it answers
+                    self._request("close")
+        finally:
+            self._finish()
+            with self.lab.cond:
+                self.registered = False
+                if self in self.lab._phones:
+                    self.lab._phones.remove(self)
+                self.lab.cond.notify_all()
+
+    def wait_registered(self, timeout=5):
+        """Wait for a registration; meanwhile a failed REGISTER is retried every second."""
+        self._request("reregister")
+        try:
+            ok = self.lab.wait_for(lambda: self.registered, timeout)
+        finally:
+            with contextlib.suppress(RuntimeError):
+                self._request("set_retrying", False)
+        if not ok:
+            raise AssertionError(f"{self.uri} not registered after {timeout}s (last REGISTER "
+                                 f"response: {self.last_reg_code} {self.last_reg_reason})")
+
+    def unregister(self, timeout=5):
+        if self.registered:
+            self._request("unregister")
+        if not self.lab.wait_for(lambda: not self.registered, timeout):
+            raise AssertionError(f"{self.uri} still registered after {timeout}s")
+
+    def _uri(self, dest):
+        return dest if dest.startswith(("sip:", "sips:")) else f"sip:{dest}@{self.dial_host}"
+
+    def call(self, dest, caller_id=None):
+        return self.call_many([dest], caller_id)[0]
+
+    def call_many(self, dests, caller_id=None):
+        """Place several calls at once: the INVITEs leave back to back (up to max_calls)."""
+        keys = self._request("make_calls", [self._uri(d) for d in dests], caller_id)
+        with self.lab.cond:
+            return [self._call(k) for k in keys]
+
+    def wait_incoming(self, timeout=5):
+        if not self.lab.wait_for(lambda: self._incoming, timeout):
+            why = ""
+            if self.busy_rejections:
+                why = (f"; pjsua answered {self.busy_rejections} INVITE(s) 486 Busy Here "
+                       f"itself: all {self.max_calls} call slots of this phone were in use")
+            if self._exit is not None:
+                why += f"; its phone process has exited ({self._exit})"
+            raise AssertionError(f"no incoming call for {self.uri} within {timeout}s{why}")
+        self.lab._sync(self)
+        with self.lab.cond:
+            return self._incoming.pop(0)
+
+    def expect_no_incoming(self, within):
+        if self.lab.wait_for(lambda: self._incoming, within):
+            raise AssertionError(f"unexpected incoming call for {self.uri} "
+                                 f"from {self._incoming[0].remote_uri}")
+
+    def __repr__(self):
+        return f"<Phone {self.uri} on {self.bind_ip}:{self.port}>"
+
+
+class Call:
+    """One call leg. Its attributes are copied from the phone process, so they outlive the call."""
+
+    def __init__(self, phone, key):
+        self.phone, self.lab, self._key = phone, phone.lab, key
+        self.state, self.last_code, self.last_reason = "NULL", 0, ""
+        self.remote_uri, self.remote_user, self.remote_display = "", "", ""
+        self.local_user = ""  # the user part of our own URI: for an incoming call, who was dialled
+        self.disconnected_by_remote, self.dtmf_received = False, ""
+        self._seen = {"NULL"}
+
+    def _apply(self, snapshot):  # under lab.cond
+        self._seen |= snapshot.pop("seen")
+        self.__dict__.update(snapshot)
+
+    def _request(self, name, *args, **kw):
+        return self.phone._request(name, self._key, *args, **kw)
+
     def wait_state(self, name, timeout=5):
         """Wait until the call has been in state `name`; fails at once if it ended without."""
         assert name in STATES.values(), f"unknown call state {name!r}"
@@ -623,52 +948,45 @@ class Call:
             raise AssertionError(f"call {self.remote_uri or '?'} never reached {name} within "
                                  f"{timeout}s: state {self.state}, last SIP code "
                                  f"{self.last_code} {self.last_reason}")
+        self.lab._sync(self.phone)
 
     def wait_disconnected(self, timeout=5):
         self.wait_state("DISCONNECTED", timeout)
 
     def answer(self, code=200):
-        self.lab.run(self._op, "answer", code)
+        self._request("call_op", "answer", code, False)
 
     def ring(self):
         self.answer(180)
 
     def reject(self, code=486):
-        self._local_end = True
-        self.lab.run(self._op, "hangup", code)
+        self._request("call_op", "hangup", code, True)
 
     def hangup(self):
         if self.state != "DISCONNECTED":
-            self._local_end = True
-            self.lab.run(self._op, "hangup", 0)
+            self._request("call_op", "hangup", 0, True)
 
     def send_dtmf(self, digits):
         """RFC 2833 digits; the far end's arrive in `dtmf_received`."""
-        self.lab.run(lambda: self._live() and self._pj.dialDtmf(digits))
+        self._request("dtmf", digits)
 
     def play_tone(self, freq_hz):
-        self.lab.run(self._set_tone, freq_hz)
+        self._request("tone", freq_hz)
 
     def stop_tone(self):
-        self.lab.run(self._set_tone, None)
+        self._request("tone", None)
 
     def record(self, seconds):
         """The far end's audio for `seconds` (less if the call ends): 16-bit samples at CLOCK_RATE."""
-        rec = _Recording(seconds, self.lab.cond)
-        self.lab.run(self._capture, rec)
-        try:  # the recording window: ends when enough audio has arrived, or on disconnect
-            self.lab.wait_for(lambda: rec.have >= rec.need or self.state == "DISCONNECTED",
-                              seconds + 2)
-        finally:
-            self.lab.run(self._capture, None)
-        return rec.samples()
+        data = self._request("record", seconds, timeout=seconds + 30)
+        return memoryview(data).cast("h").tolist()
 
     def hears_tone(self, freq_hz, seconds=1.5):
         return tone_present(self.record(seconds), CLOCK_RATE, freq_hz)
 
     def rtp_counts(self):
         """(rx_packets, tx_packets) of the audio stream; the last values once it has ended."""
-        return self.lab.run(self._stats)
+        return tuple(self._request("stats"))
 
     def __repr__(self):
         return f"<Call {self.remote_uri} {self.state} last={self.last_code}>"
@@ -684,12 +1002,15 @@ def shared_lab():
         yield lab
 
 
-try:  # a conftest.py can do `from tests.support.phones import phone_lab`
-    import pytest
+if __name__ == "__main__" and sys.argv[1:2] == ["--phone-process"]:
+    _serve(int(sys.argv[2]))
+else:
+    try:  # a conftest.py can do `from tests.support.phones import phone_lab`
+        import pytest
 
-    @pytest.fixture(scope="session")
-    def phone_lab():
-        with shared_lab() as lab:
-            yield lab
-except ImportError:  # the harness itself needs only pjsua2 and the stdlib
-    pass
+        @pytest.fixture(scope="session")
+        def phone_lab():
+            with shared_lab() as lab:
+                yield lab
+    except ImportError:  # the harness itself needs only pjsua2 and the stdlib
+        pass
