@@ -8,6 +8,7 @@ import signal
 from . import log
 from .api.health import health_app, serve
 from .api.http import mount as mount_api
+from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .calls.session import Services
 from .config import Config
@@ -45,8 +46,10 @@ class Daemon:
         self.presence = PresenceTracker()
         self.provisioner = Provisioner(self.ari, config.pbx.staff_transport,
                                        config.pbx.staff_context)
+        call_log = CallLog(sessions(self.engine))
+        self.recorder = CallRecorder(call_log)
         self.services = Services(
-            ari=self.ari, call_log=CallLog(sessions(self.engine)),
+            ari=self.ari, call_log=call_log, recorder=self.recorder,
             directory=lambda: self.directory, presence=self.presence.snapshot,
             trunk=Trunk(config.pbx.trunk_endpoint), schemes=lambda: self.schemes,
             timezone=config.project.timezone, sticky=config.project.sticky,
@@ -176,6 +179,7 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.router.stop()
+        await asyncio.to_thread(self.recorder.close)
         await self.ari.close()
         await http.cleanup()
         self.engine.dispose()

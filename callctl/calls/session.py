@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..domain.directory import Directory, Presence
     from ..pbx.ari import Ari
     from ..store.calls import CallLog
+    from .recorder import CallRecorder
     from .router import Router
 
 GONE = frozenset({"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"})
@@ -41,7 +42,8 @@ LEG_RESULT_BY_CAUSE = {16: "no_answer", 17: "busy", 18: "no_answer", 19: "no_ans
 class Services:
     """What a session needs from the rest of the daemon (built in app.py)."""
     ari: "Ari"
-    call_log: "CallLog"
+    call_log: "CallLog"  # reads (sticky routing); writes go through the recorder
+    recorder: "CallRecorder"
     directory: Callable[[], "Directory"]
     presence: Callable[[], "Presence"]
     trunk: Trunk
@@ -85,7 +87,7 @@ class CallSession:
         self.caller_alive = True
         self.keep_up = False  # daemon stopping with the call bridged: leave it to Asterisk
         self.handoff = False  # daemon stopping before an answer: caller to the fallback
-        self._db: asyncio.Task | None = None
+        self._db: asyncio.Future | None = None  # the last call-log write
         self.task: asyncio.Task | None = None
 
     # -- the call's life ---------------------------------------------------------------------
@@ -93,7 +95,7 @@ class CallSession:
     async def run(self) -> None:
         outcome, detail = "missed", None
         try:
-            self._record(self.s.call_log.started, self.call_id, self.kind, self.dialled,
+            self._record("started", self.call_id, self.kind, self.dialled,
                          self.caller_number, now())
             log.event("call.resumed" if self.resumed else "call.started", call=self.call_id,
                       kind=self.kind, number=self.dialled, caller=self.caller_number)
@@ -164,7 +166,7 @@ class CallSession:
             result = plan_call(scheme, schemes, directory, at, self.s.timezone, presence,
                                self.s.trunk, sticky_employee=sticky)
             self.music_on_hold = result.music_on_hold
-            self._record(self.s.call_log.scheme_chosen, self.call_id, scheme, result.branch)
+            self._record("scheme_chosen", self.call_id, scheme, result.branch)
             log.event("call.planned", call=self.call_id, scheme=scheme, branch=result.branch,
                       blocks=len(result.plan.blocks), sticky=sticky)
             return Uncovered(result.reason) if result.uncovered else result.plan
@@ -223,7 +225,7 @@ class CallSession:
                 return False
             if ev.type == "StasisStart" and ev.channel_id in self.ringing:
                 self.answered = (ev.channel_id, self.ringing.pop(ev.channel_id))
-                self._record(self.s.call_log.leg_ended, ev.channel_id, "answered", now())
+                self._record("leg_ended", ev.channel_id, "answered", now())
                 await self._hangup_ringing("cancelled")
                 return True
         return False
@@ -241,10 +243,10 @@ class CallSession:
             self.router.disown(channel_id)
             log.event("call.leg_failed", logging.WARNING, call=self.call_id, leg=leg.dial,
                       reason=str(exc))
-            self._record(self.s.call_log.leg_skipped, self.call_id, leg.dial, leg.employee,
+            self._record("leg_skipped", self.call_id, leg.dial, leg.employee,
                          f"could not be dialled: {exc}", now())
             return False
-        self._record(self.s.call_log.leg_started, self.call_id, channel_id, leg.dial,
+        self._record("leg_started", self.call_id, channel_id, leg.dial,
                      leg.employee, now())
         log.event("call.leg_ringing", call=self.call_id, leg=leg.dial, employee=leg.employee)
         return True
@@ -252,7 +254,7 @@ class CallSession:
     async def talk(self) -> None:
         self.phase = "talking"
         leg_channel, leg = self.answered
-        self._record(self.s.call_log.answered, self.call_id, leg.employee, leg.dial, now())
+        self._record("answered", self.call_id, leg.employee, leg.dial, now())
         try:
             await asyncio.gather(self.s.ari.answer(self.caller), self._bridge)
             await self.s.ari.add_to_bridge(self.bridge_id, [self.caller, leg_channel])
@@ -305,7 +307,7 @@ class CallSession:
                 if leg is not None:
                     log.event("call.leg_ended", call=self.call_id, leg=leg.dial,
                               cause=ev.raw.get("cause_txt") or ev.cause)
-                    self._record(self.s.call_log.leg_ended, ev.channel_id,
+                    self._record("leg_ended", ev.channel_id,
                                  LEG_RESULT_BY_CAUSE.get(ev.cause, "failed"), now(),
                                  ev.raw.get("cause_txt"))
                     self.router.disown(ev.channel_id)
@@ -334,7 +336,7 @@ class CallSession:
         ari = self.s.ari
         if not self.keep_up:
             for c in self.ringing:
-                self._record(self.s.call_log.leg_ended, c, "cancelled", now())
+                self._record("leg_ended", c, "cancelled", now())
             doomed = list(self.ringing)
             if self.answered is not None:
                 doomed.append(self.answered[0])
@@ -347,7 +349,7 @@ class CallSession:
             if self._bridge is not None:
                 await asyncio.gather(self._bridge, return_exceptions=True)
                 await self._quiet(ari.destroy_bridge(self.bridge_id))
-            self._record(self.s.call_log.ended, self.call_id, outcome, now(), detail)
+            self._record("ended", self.call_id, outcome, now(), detail)
         if self._db is not None:
             await asyncio.gather(self._db, return_exceptions=True)
         self.router.forget(self)
@@ -359,7 +361,7 @@ class CallSession:
         await asyncio.gather(*(self._quiet(self.s.ari.hangup(c)) for c in legs))
         for c in legs:
             self.router.disown(c)
-            self._record(self.s.call_log.leg_ended, c, result, now())
+            self._record("leg_ended", c, result, now())
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -371,19 +373,9 @@ class CallSession:
         name = f'"{self.caller_name}" ' if self.caller_name else ""
         return f"{name}<{self.caller_number}>"
 
-    def _record(self, fn, *args) -> None:
-        """Call-log writes run in a thread, in order, off the call's critical path."""
-        previous = self._db
-
-        async def write():
-            if previous is not None:
-                await asyncio.gather(previous, return_exceptions=True)
-            try:
-                await asyncio.to_thread(fn, *args)
-            except Exception as exc:  # the call goes on; the log says what was not written
-                log.event("calllog.write_failed", logging.ERROR, call=self.call_id,
-                          op=fn.__name__, error=repr(exc))
-        self._db = asyncio.create_task(write())
+    def _record(self, op: str, *args) -> None:
+        """A call-log write (see recorder.py): in order, off the event loop, batched."""
+        self._db = self.s.recorder.submit(op, *args)
 
     async def _quiet(self, coro) -> None:
         try:

@@ -1,0 +1,85 @@
+"""Writes the call log off the event loop, in order, batched.
+
+Every call makes half a dozen small writes (started, legs, answered, ended). One thread
+takes them from a queue and commits whatever has piled up in ONE transaction, so under load
+a commit carries many writes instead of one, and the event loop never waits for the
+database. A batch that fails is replayed write by write, so one bad write loses only itself.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+
+from .. import log
+from ..store.calls import CallLog
+
+BATCH_MAX = 500
+_STOP = object()
+
+
+class CallRecorder:
+    def __init__(self, call_log: CallLog):
+        self.call_log = call_log
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="call-log", daemon=True)
+        self._thread.start()
+
+    def submit(self, op: str, *args) -> asyncio.Future:
+        """Queue `call_log.<op>(*args)`; the future resolves once it is committed."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._queue.put((op, args, loop, done))
+        return done
+
+    def close(self, timeout: float = 10) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch, stop = [self._queue.get()], False
+            while len(batch) < BATCH_MAX:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if _STOP in batch:
+                batch, stop = [item for item in batch if item is not _STOP], True
+            self._write(batch)
+            if stop:
+                return
+
+    def _write(self, batch: list) -> None:
+        try:
+            with self.call_log.batch():
+                for op, args, _loop, _done in batch:
+                    getattr(self.call_log, op)(*args)
+            results = [None] * len(batch)
+        except Exception:
+            results = [self._write_one(op, args) for op, args, _loop, _done in batch]
+        for (_op, _args, loop, done), error in zip(batch, results):
+            try:
+                loop.call_soon_threadsafe(_settle, done, error)
+            except RuntimeError:  # the loop is gone (shutdown): nobody waits any more
+                pass
+
+    def _write_one(self, op: str, args: tuple) -> Exception | None:
+        try:
+            getattr(self.call_log, op)(*args)
+            return None
+        except Exception as exc:
+            log.event("calllog.write_failed", logging.ERROR, op=op, call=args[0] if args else None,
+                      error=repr(exc))
+            return exc
+
+
+def _settle(done: asyncio.Future, error: Exception | None) -> None:
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)

@@ -1,0 +1,43 @@
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from callctl.calls.recorder import CallRecorder
+from callctl.store.calls import CallLog
+from callctl.store.db import make_engine, sessions, upgrade
+
+AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def call_log(tmp_path):
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    upgrade(url)
+    return CallLog(sessions(make_engine(url)))
+
+
+async def test_given_many_writes_at_once_when_recorded_then_all_land_in_order(call_log):
+    recorder = CallRecorder(call_log)
+    futures = []
+    for n in range(50):
+        futures += [recorder.submit("started", f"c{n}", "inbound", "+1555", "+1666", AT),
+                    recorder.submit("leg_started", f"c{n}", f"l{n}", "PJSIP/a", "A", AT),
+                    recorder.submit("leg_ended", f"l{n}", "answered", AT),
+                    recorder.submit("ended", f"c{n}", "answered", AT)]
+    await asyncio.gather(*futures)
+    recorder.close()
+    record = call_log.get("c49")
+    assert record.outcome == "answered" and [leg.result for leg in record.legs] == ["answered"]
+
+
+async def test_given_one_bad_write_in_a_batch_when_recorded_then_only_it_is_lost(call_log):
+    recorder = CallRecorder(call_log)
+    good = recorder.submit("started", "c1", "inbound", "+1555", "+1666", AT)
+    bad = recorder.submit("leg_ended", "l1", "exploded", AT)  # not a leg result
+    after = recorder.submit("ended", "c1", "missed", AT)
+    await asyncio.gather(good, after)
+    with pytest.raises(ValueError):
+        await bad
+    recorder.close()
+    assert call_log.get("c1").outcome == "missed"
