@@ -2,6 +2,7 @@
 lines readable as events the tests can wait for."""
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import queue
@@ -17,6 +18,13 @@ import urllib.request
 from pathlib import Path
 
 import yaml
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the test process dies, even by a crash, so no stray daemon
+    stays connected to the sandbox (it would take over the ARI app of the next run)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def parse_logfmt(line: str) -> dict:
@@ -45,7 +53,7 @@ class DaemonProcess:
         # The installed console script, as ops run it.
         cmd = [str(Path(sys.executable).parent / "callctl"), "run", "-c", str(self.path)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, preexec_fn=_die_with_parent)
         threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
         if wait_ready:
             self.wait_log("ari.reconciled", timeout=15)
