@@ -28,6 +28,9 @@ from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
 
 
+# The ARI events callctl acts on; Asterisk is asked to send no others.
+EVENTS_USED = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest",
+               "PlaybackFinished", "PlaybackFailed", "ContactStatusChange")
 DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches calls and phones
 
 
@@ -71,7 +74,13 @@ class Daemon:
 
     async def on_connect(self) -> None:
         await self.provisioner.sync(self.directory, full=True)
-        await self.ari.request("POST", f"/applications/{self.config.ari.app}/subscription",
+        app = self.config.ari.app
+        # Endpoint events for presence; the filter keeps out the dozens of channel events
+        # (ChannelVarset, Dial, ...) an endpoint subscription would bring for EVERY call,
+        # including calls callctl never handles.
+        await self.ari.request("PUT", f"/applications/{app}/eventFilter",
+                               body={"allowed": [{"type": t} for t in EVENTS_USED]})
+        await self.ari.request("POST", f"/applications/{app}/subscription",
                                params={"eventSource": "endpoint:PJSIP"})
         self.presence.seed(await self.ari.request("GET", "/endpoints/PJSIP"))
         await self.router.reconcile()

@@ -8,6 +8,7 @@ replay events).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from typing import Awaitable, Callable
@@ -36,7 +37,8 @@ class Unauthorized(AriError):
 class Ari:
     def __init__(self, url: str, username: str, password: str, app: str):
         self.url, self.app = url.rstrip("/"), app
-        self._auth = aiohttp.BasicAuth(username, password)
+        token = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {token}"}
         self._http: aiohttp.ClientSession | None = None
         self.connected = asyncio.Event()
         self.last_error: str | None = "not connected yet"
@@ -45,7 +47,7 @@ class Ari:
         if self._http is None:
             # One pooled keep-alive session: a call's REST round-trips reuse connections.
             self._http = aiohttp.ClientSession(
-                auth=self._auth, timeout=aiohttp.ClientTimeout(total=10),
+                headers=self._headers, timeout=aiohttp.ClientTimeout(total=10),
                 connector=aiohttp.TCPConnector(limit=64))
 
     async def close(self) -> None:

@@ -1,10 +1,11 @@
-"""Which SIP accounts are registered, from Asterisk's endpoint and contact events."""
+"""Which SIP accounts are registered, from Asterisk's contact events."""
 from __future__ import annotations
 
 from ..domain.directory import Presence
 from .events import Event
 
-EVENTS = frozenset({"EndpointStateChange", "ContactStatusChange"})
+EVENTS = frozenset({"ContactStatusChange"})
+GONE = ("Removed", "Unreachable")
 
 
 class PresenceTracker:
@@ -20,28 +21,21 @@ class PresenceTracker:
         self._snapshot = Presence(frozenset(self.online))
 
     def update(self, ev: Event) -> tuple[str, str, str | None] | None:
-        """Apply one event; returns (login, 'online'|'offline', contact) when that changed."""
-        raw = ev.raw
-        if ev.type == "EndpointStateChange":
-            endpoint = raw.get("endpoint") or {}
-            if endpoint.get("technology") != "PJSIP":
-                return None
-            login, online = endpoint.get("resource"), endpoint.get("state") == "online"
-            contact = self.contacts.get(login)
-        elif ev.type == "ContactStatusChange":
-            endpoint, info = raw.get("endpoint") or {}, raw.get("contact_info") or {}
-            login = endpoint.get("resource") or info.get("aor")
-            online = info.get("contact_status") not in ("Removed", "Unreachable")
-            contact = info.get("uri") if online else None
-            if contact:
-                self.contacts[login] = contact
-            else:
-                self.contacts.pop(login, None)
+        """Apply one event; returns (login, 'online'|'offline', contact) for the log/DB."""
+        if ev.type != "ContactStatusChange":
+            return None
+        endpoint, info = ev.raw.get("endpoint") or {}, ev.raw.get("contact_info") or {}
+        login = endpoint.get("resource") or info.get("aor")
+        if not login:
+            return None
+        online = info.get("contact_status") not in GONE
+        contact = info.get("uri") if online else None
+        if online:
+            self.online.add(login)
+            self.contacts[login] = contact
         else:
-            return None
-        if not login or (online == (login in self.online) and ev.type == "EndpointStateChange"):
-            return None
-        (self.online.add if online else self.online.discard)(login)
+            self.online.discard(login)
+            self.contacts.pop(login, None)
         self._snapshot = Presence(frozenset(self.online))
         return login, "online" if online else "offline", contact
 
