@@ -1,0 +1,138 @@
+"""Turns measurements into the summary keys of latest.json and the table of latest.md."""
+from __future__ import annotations
+
+
+def p3_summary(steps: list[dict], limit: str, idle_rtt: dict) -> dict:
+    """The figures of the largest step that held every call."""
+    good = [s for s in steps if s["passed"]]
+    top = good[-1] if good else {}
+    lag = max((top.get(k, {}).get("p99_ms") or 0 for k in ("ramp_health_rtt",
+                                                           "hold_health_rtt")), default=None)
+    return {"calls": top.get("calls", 0), "rss_mb": top.get("rss_mb"),
+            "loop_lag_p99_ms": lag if top else None,
+            "cpu_pct": top.get("hold_cpu_pct"), "cpu_pct_ramp": top.get("ramp_cpu_pct"),
+            "health_rtt_idle_p99_ms": idle_rtt["p99_ms"], "limit": limit, "steps": steps}
+
+
+def _ms(v) -> str:
+    return "–" if v is None else f"{v:.1f} ms"
+
+
+def _plus(v) -> str:
+    return "–" if v is None else f"{v:+.1f} ms"
+
+
+def markdown(r: dict) -> str:
+    runs = r.get("runs", {})
+    lines = ["# callctl benchmarks: latest results", "",
+             "Every figure compares callctl with plain Asterisk doing the same job in its own "
+             "dialplan (`Dial(PJSIP/<phone>)`), measured in the same run on the same sandbox "
+             "and the same phone. *plain* and *callctl* calls are interleaved while the daemon "
+             "runs; *plain alone* is measured at the end on the same Asterisk restarted "
+             "without callctl's Stasis app, whose subscription to every PJSIP endpoint loads "
+             "Asterisk even for calls the daemon never handles. "
+             "Method: [bench/README.md](../README.md).", "",
+             "| figure | plain alone | plain | callctl | callctl adds |", "|---|---|---|---|---|"]
+    for key, label in (("p1", "1 at a time"), ("p1_c20", "20 concurrent")):
+        p = r.get(key)
+        if p:
+            alone = p.get("plain_without_daemon", {})
+            lines.append(f"| P1 ring-start median, {label} ({p['callctl']['n']} calls each) | "
+                         f"{_ms(alone.get('median_ms'))} | {_ms(p['plain']['median_ms'])} | "
+                         f"{_ms(p['callctl']['median_ms'])} | {_plus(p['added_median_ms'])} |")
+            lines.append(f"| P1 ring-start p99, {label} | {_ms(alone.get('p99_ms'))} | "
+                         f"{_ms(p['plain']['p99_ms'])} | {_ms(p['callctl']['p99_ms'])} | "
+                         f"{_plus(p['added_p99_ms'])} |")
+    if "p2" in r:
+        p = r["p2"]
+        alone = p.get("plain_cps_without_daemon")
+        lines.append(f"| P2 highest steady call rate (≥ 99.9 % ok, setup p99 ≤ 1 s) | "
+                     f"{'–' if alone is None else f'{alone:g} cps'} | {p['plain_cps']:g} cps | "
+                     f"{p['callctl_cps']:g} cps | ratio {p['ratio']} (to plain alone: "
+                     f"{p.get('ratio_to_plain_without_daemon', '–')}) |")
+    if "p3" in r:
+        p = r["p3"]
+        lines.append(f"| P3 concurrent bridged calls held | – | – | {p['calls']} | – |")
+        lines.append(f"| P3 daemon RSS at {p['calls']} calls | – | – | {p['rss_mb']} MB | – |")
+        lines.append(f"| P3 daemon CPU, calls held / being set up | – | – | {p['cpu_pct']} % / "
+                     f"{p['cpu_pct_ramp']} % of a core | – |")
+        lines.append(f"| P3 event-loop lag p99 (/health round-trip; idle "
+                     f"{_ms(p['health_rtt_idle_p99_ms'])}) | – | – | "
+                     f"{_ms(p['loop_lag_p99_ms'])} | – |")
+    if "p4" in r:
+        lines.append(f"| P4 `plan_call`, 10 blocks × 3 branches (median) | – | – | "
+                     f"{r['p4']['plan_us_median']} µs | – |")
+    if "soak" in r:
+        s = r["soak"]
+        lines.append(f"| Soak: {s['calls']} calls: failed; left in ARI (channels, bridges) | "
+                     f"– | – | {s['failed']}; {s['ari_channels_after']}, "
+                     f"{s['ari_bridges_after']} | – |")
+        lines.append(f"| Soak: daemon RSS start → end | – | – | {s['rss_start_mb']} → "
+                     f"{s['rss_end_mb']} MB ({s['rss_growth_pct']:+.2f} %) | – |")
+    lines += ["", "## What limited the load"]
+    for key in ("p1", "p1_c20"):
+        p = r.get(key)
+        if p and "asterisk_overload_warnings" in p:
+            lines.append(f"- P1 at {p['concurrency']} concurrent: INVITEs resent (no answer "
+                         f"within 500 ms) plain {p['plain']['invite_retransmissions']}, "
+                         f"callctl {p['callctl']['invite_retransmissions']}; Asterisk overload "
+                         f"warnings {p['asterisk_overload_warnings']}.")
+    if "p2" in r:
+        for path, why in r["p2"]["limit"].items():
+            lines.append(f"- P2 {path}: {why}.")
+        lines += ["", "P2 steps (CPU in % of one core; the machine has "
+                  f"{runs.get('p2', {}).get('cpus', '?')}; overload = Asterisk taskprocessor "
+                  "high-water warnings, during which PJSIP ignores new INVITEs):", "",
+                  "| path | cps | ok / calls | setup p99 | Asterisk | daemon (its loop) "
+                  "| generator | INVITEs resent | overload | |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for s in r["p2"]["steps"]:
+            cpu = s["cpu_pct"]
+            lines.append(f"| {s['path']} | {s['cps']:g} | {s['ok']} / {s['calls']} | "
+                         f"{_ms(s['setup_p99_ms'])} | {cpu['asterisk']} % | {cpu.get('daemon', '–')} % "
+                         f"({cpu.get('daemon_loop', '–')} %) | {cpu['generator']} % | "
+                         f"{s.get('invite_retransmissions', '–')} | "
+                         f"{s.get('asterisk_overload_warnings', '–')} | "
+                         f"{'pass' if s['passed'] else 'FAIL'} |")
+        lines.append("")
+    if "p3" in r:
+        lines.append(f"- P3: {r['p3']['limit']}.")
+        for s in r["p3"]["steps"]:
+            lines.append(f"  - {s['calls']} calls ({s['ramp_cps']:g}/s): {s['ok']} ok; "
+                         f"Asterisk {s.get('asterisk_cpu_pct')} % CPU, {s.get('asterisk_rss_mb')}"
+                         f" MB, {s.get('asterisk_fds')} fds, {s.get('asterisk_threads')} threads;"
+                         f" daemon RSS {s.get('rss_mb')} MB, "
+                         f"CPU held {s.get('hold_cpu_pct')} % / ramp {s['ramp_cpu_pct']} %, "
+                         f"/health p99 held {_ms((s.get('hold_health_rtt') or {}).get('p99_ms'))}"
+                         f" / ramp {_ms(s['ramp_health_rtt']['p99_ms'])}"
+                         f"{'' if s['passed'] else ' — failed'}")
+    if "trace" in r:
+        t = r["trace"]
+        lines += ["", "## Where a callctl call's time goes (`--trace`, one call at a time)", "",
+                  "| ring-start step | median |", "|---|---|"]
+        lines += [f"| {k[2:]} | {_ms(v)} |" for k, v in t["ring_start_steps_median_ms"].items()]
+        lines += ["", "| per call | plain | callctl |", "|---|---|---|"]
+        for label, key in (("ARI events to the daemon", "ari_events_per_call"),
+                           ("ARI requests by the daemon", "ari_requests_per_call")):
+            lines.append(f"| {label} | {t['plain'][key]} | {t['callctl'][key]} |")
+        for part in ("event loop", "other threads"):
+            lines.append(f"| daemon CPU, {part} | "
+                         f"{t['plain']['daemon_cpu_ms_per_call'].get(part, 0)} ms | "
+                         f"{t['callctl']['daemon_cpu_ms_per_call'].get(part, 0)} ms |")
+        lines += ["", "ARI requests per callctl call: " + ", ".join(
+            f"`{k}` ×{v['per_call']} ({_ms(v['median_ms'])})"
+            for k, v in t["callctl"]["ari_requests"].items()) + "."]
+        lines += ["", "Events per call by type, callctl: " + ", ".join(
+            f"{k} {v}" for k, v in t["callctl"]["ari_events_by_type"].items()) +
+            "; plain (calls the daemon never handles): " + ", ".join(
+            f"{k} {v}" for k, v in t["plain"]["ari_events_by_type"].items()) + "."]
+    lines += ["", "## Runs", ""]
+    by_run: dict[str, list[str]] = {}
+    for key, m in sorted(runs.items()):
+        by_run.setdefault(m["at"], []).append(key)
+    for at, keys in sorted(by_run.items()):
+        m = runs[keys[0]]
+        lines.append(f"- {', '.join(f'`{k}`' for k in keys)}: `{m['profile']}` run at {at} "
+                     f"(commit {m['commit']}, {m['asterisk']}, Python {m['python']}, "
+                     f"{m['cpus']} CPUs, load average {m['load_avg_at_start'][0]:.2f} at start), "
+                     f"{m['seconds']:.0f} s in all")
+    return "\n".join(lines) + "\n"
