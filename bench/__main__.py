@@ -36,6 +36,8 @@ PROFILES = {
               "p3_hold": 5, "soak_calls": 1000},
 }
 T0 = time.monotonic()
+STARTED = datetime.now(timezone.utc).isoformat(timespec="seconds")
+LOAD_AT_START = os.getloadavg()  # the machine is shared: how busy it was when we began
 
 
 def say(text: str) -> None:
@@ -64,12 +66,13 @@ async def measure(box: Sandbox, daemon: Daemon, account: tuple, prof: dict) -> d
         for n in prof["p3_steps"]:
             ramp = min(prof["p3_ramp_cps"], max(5, out["p2"]["callctl_cps"] / 2))
             step = await load.hold_step(lab, n, ramp, prof["p3_hold"], 100, stats["daemon"],
-                                        ProcStat(box.pid), daemon.port)
+                                        ProcStat(box.pid), daemon.port, daemon.health)
             steps.append(step)
             say(f"P3 {n} calls: up {step['up']}, ok {step['ok']}, daemon RSS "
-                f"{step.get('rss_mb')} MB, CPU held {step.get('hold_cpu_pct')} % / ramp "
-                f"{step['ramp_cpu_pct']} %; Asterisk CPU {step.get('asterisk_cpu_pct')} %, "
-                f"fds {step.get('asterisk_fds')}")
+                f"{step.get('rss_mb')} MB, loop lag p99 ramp / held "
+                f"{step['ramp_loop_lag_p99_ms']} / {step.get('hold_loop_lag_p99_ms')} ms, "
+                f"CPU ramp / held {step['ramp_cpu_pct']} / {step.get('hold_cpu_pct')} %; "
+                f"Asterisk CPU {step.get('asterisk_cpu_pct')} %, fds {step.get('asterisk_fds')}")
             if not step["passed"]:
                 limit = f"failed at {n} calls: {step['errors'] or 'not all answered'}"
                 break
@@ -116,9 +119,9 @@ def meta(profile: str, box: Sandbox) -> dict:
     version = (box.home / "root" / ".callctl-ready").read_text().split("\n")[1]
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
-    return {"profile": profile, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "commit": commit, "asterisk": version, "python": platform.python_version(),
-            "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}
+    return {"profile": profile, "at": STARTED, "commit": commit, "asterisk": version,
+            "python": platform.python_version(), "cpus": os.cpu_count(),
+            "load_avg_at_start": LOAD_AT_START}
 
 
 def main(argv: list[str]) -> int:

@@ -66,9 +66,9 @@ class Sandbox:
         if self.started_here:
             sandbox("stop", check=False)
 
-    def ari(self, path: str):
+    def ari(self, path: str, method: str = "GET"):
         req = urllib.request.Request(f"http://127.0.0.1:{self.state['http_port']}/ari{path}",
-                                     headers=self._auth)
+                                     headers=self._auth, method=method)
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read() or b"null")
 
@@ -104,6 +104,19 @@ class Sandbox:
                 f"res_pjsip/{kind}/{login}", data=body, method="PUT",
                 headers={**self._auth, "Content-Type": "application/json"})
             urllib.request.urlopen(req, timeout=10).read()
+
+    def clear(self) -> None:
+        """Hang up whatever is left (our own sandbox): bridges go with their channels."""
+        for channel in self.ari("/channels"):
+            try:
+                self.ari(f"/channels/{channel['id']}", "DELETE")
+            except urllib.error.HTTPError:
+                pass  # gone meanwhile
+        for bridge in self.ari("/bridges"):
+            try:
+                self.ari(f"/bridges/{bridge['id']}", "DELETE")
+            except urllib.error.HTTPError:
+                pass
 
     def leftovers(self, timeout: float = 15) -> tuple[int, int]:
         """(channels, bridges) still in Asterisk once calls have ended (bounded wait)."""

@@ -81,8 +81,11 @@ class Lab:
 
 
 async def _settle(lab: Lab) -> dict:
-    """Between phases: every channel and bridge gone (or how many were left)."""
+    """Between phases: every channel and bridge gone. What is still there after a bounded
+    wait is reported, then hung up, so that one overloaded step cannot spoil the next."""
     channels, bridges = await asyncio.to_thread(lab.box.leftovers)
+    if channels or bridges:
+        await asyncio.to_thread(lab.box.clear)
     lab.rang.clear()
     await asyncio.sleep(0.5)
     return {"channels": channels, "bridges": bridges}
@@ -141,22 +144,38 @@ SETUP_P99_LIMIT_MS = 1000  # a rate is "steady" only if answers still come withi
 
 async def rate_step(lab: Lab, path: str, cps: float, seconds: float, hold_s: float,
                     stats: dict[str, ProcStat]) -> dict:
-    """Open loop: call i starts at i/cps whatever happened to the others."""
+    """Open loop: call i starts at i/cps whatever happened to the others. A step stops
+    early once it has failed for sure: more failures than 0.1 % allows, or a backlog (more
+    calls in flight than the rate and the hold time explain, plus a second's worth)."""
     loop = asyncio.get_running_loop()
     for s in stats.values():
         s.mark()
     mark = lab.box.log_mark()
-    t0, tasks = loop.time(), []
-    for i in range(int(cps * seconds)):
+    n, failed, in_flight = int(cps * seconds), 0, 0
+    backlog = cps * (hold_s + 1) + 20
+
+    def done(task: asyncio.Task) -> None:
+        nonlocal failed, in_flight
+        in_flight -= 1
+        failed += task.cancelled() or task.exception() is not None or not task.result().ok
+
+    t0, tasks, aborted = loop.time(), [], None
+    for i in range(n):
         await asyncio.sleep(max(0.0, t0 + i / cps - loop.time()))
+        if failed > n * 0.001 or in_flight > backlog:
+            aborted = f"after {i} calls: {failed} failed, {in_flight} in flight"
+            break
+        in_flight += 1
         tasks.append(asyncio.create_task(lab.call(path, hold_s)))
+        tasks[-1].add_done_callback(done)
     lateness = loop.time() - (t0 + (len(tasks) - 1) / cps)  # the generator keeping up?
     calls = await asyncio.gather(*tasks)
     cpu = {name: round(s.cpu_pct()) for name, s in stats.items()}
     ok = [c for c in calls if c.ok]
     setup = [c.setup_ms for c in ok]
-    success = len(ok) / len(calls)
-    return {"path": path, "cps": cps, "calls": len(calls), "ok": len(ok),
+    success = len(ok) / n  # calls never placed (an aborted step) count as failed
+    return {"path": path, "cps": cps, "planned": n, "calls": len(calls), "ok": len(ok),
+            "aborted": aborted,
             "success": round(success, 4), "setup_median_ms": pct(setup, 50),
             "setup_p99_ms": pct(setup, 99), "cpu_pct": cpu,
             "generator_late_s": round(lateness, 3), "errors": _errors(calls),
@@ -176,11 +195,12 @@ async def p2(lab: Lab, rates: list[int], seconds: float, hold_s: float, refine: 
 
     async def step(path, cps):
         result = await rate_step(lab, path, cps, seconds, hold_s, stats)
-        say(f"P2 {path:7} {cps:5.0f} cps: {result['ok']}/{result['calls']} ok, setup p99 "
+        say(f"P2 {path:7} {cps:5.0f} cps: {result['ok']}/{result['planned']} ok, setup p99 "
             f"{result['setup_p99_ms']} ms, cpu {result['cpu_pct']}, INVITEs resent "
             f"{result['invite_retransmissions']}, overload warnings "
             f"{result['asterisk_overload_warnings']}"
-            f"{'' if result['passed'] else '  FAILED ' + json.dumps(result['errors'])}")
+            f"{'' if result['passed'] else '  FAILED ' + json.dumps(result['errors'])}"
+            f"{' aborted ' + result['aborted'] if result['aborted'] else ''}")
         steps.append(result)
         if result["passed"]:
             best[path] = max(best[path], cps)
@@ -225,9 +245,10 @@ class LagProbe:
 
 
 async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cps: float,
-                    daemon: ProcStat, asterisk: ProcStat, health_port: int) -> dict:
+                    daemon: ProcStat, asterisk: ProcStat, health_port: int, health) -> dict:
     """Bring n callctl calls up at ramp_cps, hold them all for hold_s while measuring the
-    daemon, then hang them up at release_cps."""
+    daemon, then hang them up at release_cps. The daemon's own loop-lag figure (/health,
+    p99 over its last minute) is read after the ramp and after the hold."""
     loop = asyncio.get_running_loop()
     release = asyncio.Event()
     up = 0
@@ -255,7 +276,8 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
     ramp_cpu = daemon.cpu_pct()
     ramp_lag = probe.stop()
     out = {"calls": n, "up": up, "ramp_cps": ramp_cps, "ramp_cpu_pct": round(ramp_cpu, 1),
-           "ramp_health_rtt": ramp_lag}
+           "ramp_health_rtt": ramp_lag,
+           "ramp_loop_lag_p99_ms": (await asyncio.to_thread(health)).get("loop_lag_p99_ms")}
     if all_up.is_set():
         probe = LagProbe(health_port)
         daemon.mark()
@@ -265,6 +287,7 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
         bridges = len(await asyncio.to_thread(lab.box.ari, "/bridges"))
         out.update(hold_s=hold_s, rss_mb=round(daemon.rss_mb(), 1),
                    hold_cpu_pct=round(daemon.cpu_pct(), 1), hold_health_rtt=probe.stop(),
+                   hold_loop_lag_p99_ms=(await asyncio.to_thread(health)).get("loop_lag_p99_ms"),
                    asterisk_channels=channels, asterisk_bridges=bridges,
                    daemon_threads=daemon.threads(), daemon_fds=daemon.fds(),
                    asterisk_cpu_pct=round(asterisk.cpu_pct(), 1),

@@ -220,9 +220,10 @@ class Caller:
 
     async def _invite(self, c: Call, timeout_s: float) -> None:
         to = f"<sip:{c.number}@{self.proxy[0]}>"
-        invite = _build(f"INVITE sip:{c.number}@{self.proxy[0]}:{self.proxy[1]} SIP/2.0",
-                        self._headers(c, 1, "INVITE", to) +
-                        [("Contact", f"<sip:{c.caller}@{self.host}:{self.port}>")],
+        uri = f"sip:{c.number}@{self.proxy[0]}:{self.proxy[1]}"
+        headers = self._headers(c, 1, "INVITE", to)
+        invite = _build(f"INVITE {uri} SIP/2.0",
+                        headers + [("Contact", f"<sip:{c.caller}@{self.host}:{self.port}>")],
                         _sdp(self.host, self.media_port))
         c.t_invite = time.perf_counter()
         self._send(invite)
@@ -232,6 +233,9 @@ class Caller:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 c.error = f"no final answer to the INVITE within {timeout_s:.0f} s"
+                if c._heard:  # Asterisk has it: CANCEL (same branch), so it cleans up
+                    cancel = [(k, v) for k, v in headers if k != "CSeq"] + [("CSeq", "1 CANCEL")]
+                    self._send(_build(f"CANCEL {uri} SIP/2.0", cancel))
                 return
             try:
                 await asyncio.wait_for(asyncio.shield(c._final), min(delay, remaining))
