@@ -11,7 +11,7 @@ GONE = ("Removed", "Unreachable")
 class PresenceTracker:
     def __init__(self):
         self.online: set[str] = set()
-        self.contacts: dict[str, str] = {}  # login -> contact URI of its registration
+        self.contacts: dict[str, set[str]] = {}  # login -> its registered contact URIs
         self._snapshot = Presence(frozenset())
 
     def seed(self, endpoints: list[dict]) -> None:
@@ -28,14 +28,16 @@ class PresenceTracker:
         login = endpoint.get("resource") or info.get("aor")
         if not login:
             return None
-        online = info.get("contact_status") not in GONE
-        contact = info.get("uri") if online else None
-        if online:
-            self.online.add(login)
-            self.contacts[login] = contact
-        else:
-            self.online.discard(login)
-            self.contacts.pop(login, None)
+        # A phone re-registering from a new port: Asterisk adds the new contact, then
+        # removes the old one. Offline only when no contact is left.
+        uris = self.contacts.setdefault(login, set())
+        if info.get("contact_status") in GONE:
+            uris.discard(info.get("uri"))
+        elif info.get("uri"):
+            uris.add(info["uri"])
+        online = bool(uris)
+        contact = max(uris) if uris else None
+        (self.online.add if online else self.online.discard)(login)
         self._snapshot = Presence(frozenset(self.online))
         return login, "online" if online else "offline", contact
 
