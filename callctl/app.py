@@ -8,29 +8,38 @@ import signal
 from . import log
 from .api.health import health_app, serve
 from .api.http import mount as mount_api
+from .calls.busy import BusyBoard
+from .calls.context import Services
+from .calls.media import media_uri
+from .calls.reconcile import reconcile
 from .calls.recorder import CallRecorder
 from .calls.router import Router
-from .calls.session import Services
 from .config import Config
 from .directory.service import DirectoryService
-from .domain.directory import Directory
-from .domain.plan import Trunk, fallback_target
+from .domain.catalog import Catalog
+from .domain.directory import Presence
+from .domain.fallback import fallback_targets
 from .pbx.ari import Ari
+from .pbx.dial import dial_all
 from .pbx.astdb import write_fallbacks
 from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
 from .integrations.mail import mailer_from_config
 from .looplag import LoopLag
+from .routing.service import RoutingService, catalog_from
 from .schemes.service import SchemeService
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
+from .store.messages import Messages
+from .voicemail.mailroom import Mailroom
 
 
 # The ARI events callctl acts on; Asterisk is asked to send no others.
 EVENTS_USED = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest",
-               "PlaybackFinished", "PlaybackFailed", "ContactStatusChange")
+               "PlaybackFinished", "PlaybackFailed", "ChannelDtmfReceived",
+               "RecordingFinished", "RecordingFailed", "ContactStatusChange")
 DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches calls and phones
 
 
@@ -42,19 +51,22 @@ class Daemon:
                                                   mailer=mailer_from_config(config.smtp),
                                                   seats_included=config.project.seats_included)
         self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
-        self.schemes: tuple[dict, dict] = ({}, {})  # schemes by name, number -> scheme name
+        self.routing_service = RoutingService(sessions(self.engine), self.directory_service)
         self._directory_changed = asyncio.Event()
-        self.directory, self.directory_version = Directory(), None
+        self.catalog, self.directory_version = Catalog(), None
         self.ari = Ari(config.ari.url, config.ari.username, config.ari.password, config.ari.app)
         self.presence = PresenceTracker()
         self.provisioner = Provisioner(self.ari, config.pbx.staff_transport,
                                        config.pbx.staff_context)
         call_log = CallLog(sessions(self.engine))
         self.recorder = CallRecorder(call_log)
+        self.busy = BusyBoard()
+        self.mailroom = Mailroom(self.ari, Messages(sessions(self.engine)),
+                                 box_of_call=call_log.voicemail_of)
         self.services = Services(
             ari=self.ari, call_log=call_log, recorder=self.recorder,
-            directory=lambda: self.directory, presence=self.presence.snapshot,
-            trunk=Trunk(config.pbx.trunk_endpoint), schemes=lambda: self.schemes,
+            catalog=lambda: self.catalog, presence=self.current_presence, busy=self.busy,
+            media=media_uri, mailroom=self.mailroom, trunk=config.pbx.trunk_endpoint,
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context)
         self.router = Router(self.services, config.ari.app)
@@ -64,6 +76,14 @@ class Daemon:
         self._registrations: asyncio.Queue = asyncio.Queue()
         self.loop_lag = LoopLag()
         self._stopping = asyncio.Event()
+
+    @property
+    def directory(self):
+        return self.catalog.directory
+
+    def current_presence(self) -> Presence:
+        registered = self.presence.snapshot()
+        return Presence(registered.registered, registered.everyone, self.busy.snapshot())
 
     def status(self) -> dict:
         ari = "connected" if self.ari.connected.is_set() else self.ari.last_error
@@ -83,7 +103,8 @@ class Daemon:
         await self.ari.request("POST", f"/applications/{app}/subscription",
                                params={"eventSource": "endpoint:PJSIP"})
         self.presence.seed(await self.ari.request("GET", "/endpoints/PJSIP"))
-        await self.router.reconcile()
+        await reconcile(self.router)
+        self.mailroom.start_sweep()
         self._start_fallback_sync()
 
     def on_event(self, ev) -> None:
@@ -112,12 +133,15 @@ class Daemon:
         version = await asyncio.to_thread(self.directory_service.version)
         if version == self.directory_version:
             return False
-        self.directory = await asyncio.to_thread(self.directory_service.snapshot)
-        self.schemes = await asyncio.to_thread(self.scheme_service.snapshot)
+        directory = await asyncio.to_thread(self.directory_service.snapshot)
+        schemes = await asyncio.to_thread(self.scheme_service.snapshot)
+        routing = await asyncio.to_thread(self.routing_service.snapshot)
+        self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
-        log.event("directory.loaded", version=version, employees=len(self.directory.employees),
-                  numbers=len(self.directory.numbers),
-                  sip_accounts=len(self.directory.sip_accounts), schemes=len(self.schemes[0]))
+        log.event("directory.loaded", version=version, employees=len(directory.employees),
+                  numbers=len(directory.numbers), sip_accounts=len(directory.sip_accounts),
+                  schemes=len(self.catalog.schemes), menus=len(self.catalog.menus),
+                  voicemail_boxes=len(self.catalog.boxes))
         return True
 
     async def run_service(self, fn, *args, **kwargs):
@@ -150,7 +174,7 @@ class Daemon:
     async def sync_fallbacks(self) -> None:
         """Keep AstDB's fallback table current; retried until Asterisk's AMI takes it."""
         trunk = self.services.trunk
-        table = {n.number: fallback_target(self.directory, n.number, trunk)
+        table = {n.number: dial_all(fallback_targets(self.directory, n.number), trunk)
                  for n in self.directory.numbers}
         table = {k: v for k, v in table.items() if v}
         ami, backoff = self.config.ami, Backoff(base=0.5, cap=30)
@@ -188,6 +212,7 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.router.stop()
+        await self.mailroom.close()
         await asyncio.to_thread(self.recorder.close)
         await self.ari.close()
         await http.cleanup()

@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_scheme_parsers(sub, common)
     from .calls.log_cli import add_parsers as add_call_log_parsers
     add_call_log_parsers(sub, common)
+    from .routing.cli import add_parsers as add_routing_parsers
+    add_routing_parsers(sub, common)
     tokens = sub.add_parser("tokens", help="API tokens (their power is the employee's level)")
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
@@ -72,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "calls":
         from .calls import log_cli
         return log_cli.main(args, cfg)
+    if args.command in ("menus", "voicemail"):
+        from .routing import cli as routing_cli
+        from .routing.service import RoutingService
+        from .store.db import make_engine, sessions
+        maker = sessions(make_engine(cfg.database.url))
+        return routing_cli.run(args, RoutingService(maker, service_factory(cfg)(maker)))
     if args.command in ("schemes", "simulate"):
         from .schemes import cli as schemes_cli
         return schemes_cli.run(args, cfg, service_factory(cfg))

@@ -60,10 +60,10 @@ COLLECTIONS = (
         _str("extension", required=True), _str("department", nullable=True), LEVEL,
         _strs("phone_numbers", description="primary: ring when the employee is called"),
         _strs("other_contacts", description="only recognise who made or took a call"),
-        _bool("online")), edit=(
+        _bool("online"), _bool("call_waiting")), edit=(
         _str("full_name"), _str("email", description="cannot be changed: refused with 422"),
         _str("extension"), _str("department", nullable=True), LEVEL, _strs("phone_numbers"),
-        _strs("other_contacts"), _bool("online"))),
+        _strs("other_contacts"), _bool("online"), _bool("call_waiting"))),
     Collection("departments", "department", "name", "Department", "operator",
                create=(_str("name", required=True), _str("extension", required=True)),
                edit=(_str("name"), _str("extension"))),
@@ -121,7 +121,8 @@ _T = {"type": ["string", "null"], "format": "date-time"}
 # identifying field is required.
 SCHEMAS = {
     "Employee": _obj(("full_name",), full_name=_S, email=_S, extension=_S, department=_SN,
-                     access_level={"enum": list(LEVEL.enum)}, online=_B, reachable=_B,
+                     access_level={"enum": list(LEVEL.enum)}, online=_B, call_waiting=_B,
+                     reachable=_B,
                      phone_numbers=_L, other_contacts=_L, sip_accounts=_L,
                      invitation={"enum": ["accepted", "pending", "expired", "none"]},
                      created_at=_T),

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import queue
 import threading
+from typing import Callable
 
 from .. import log
 from ..store.calls import CallLog
@@ -26,11 +27,12 @@ class CallRecorder:
         self._thread = threading.Thread(target=self._run, name="call-log", daemon=True)
         self._thread.start()
 
-    def submit(self, op: str, *args) -> asyncio.Future:
-        """Queue `call_log.<op>(*args)`; the future resolves once it is committed."""
+    def submit(self, write: Callable[..., None], *args) -> asyncio.Future:
+        """Queue `write(call_log, *args)` (a CallLog method); the future resolves once it
+        is committed."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        self._queue.put((op, args, loop, done))
+        self._queue.put((write, args, loop, done))
         return done
 
     def close(self, timeout: float = 10) -> None:
@@ -55,24 +57,24 @@ class CallRecorder:
     def _write(self, batch: list) -> None:
         try:
             with self.call_log.batch():
-                for op, args, _loop, _done in batch:
-                    getattr(self.call_log, op)(*args)
+                for write, args, _loop, _done in batch:
+                    write(self.call_log, *args)
             results = [None] * len(batch)
         except Exception:
-            results = [self._write_one(op, args) for op, args, _loop, _done in batch]
+            results = [self._write_one(write, args) for write, args, _loop, _done in batch]
         for (_op, _args, loop, done), error in zip(batch, results):
             try:
                 loop.call_soon_threadsafe(_settle, done, error)
             except RuntimeError:  # the loop is gone (shutdown): nobody waits any more
                 pass
 
-    def _write_one(self, op: str, args: tuple) -> Exception | None:
+    def _write_one(self, write: Callable[..., None], args: tuple) -> Exception | None:
         try:
-            getattr(self.call_log, op)(*args)
+            write(self.call_log, *args)
             return None
         except Exception as exc:
-            log.event("calllog.write_failed", logging.ERROR, op=op, call=args[0] if args else None,
-                      error=repr(exc))
+            log.event("calllog.write_failed", logging.ERROR, op=write.__name__,
+                      call=args[0] if args else None, error=repr(exc))
             return exc
 
 

@@ -80,6 +80,9 @@ def _employee_fields(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--other", dest="other_contacts", action="append",
                    help="another contact, only used to recognise calls (repeat for more)")
     p.add_argument("--online", action=argparse.BooleanOptionalAction)
+    p.add_argument("--call-waiting", action=argparse.BooleanOptionalAction,
+                   help="ring them for a new call while they are on one (default: no, a "
+                        "busy employee is skipped)")
 
 
 def run(args: argparse.Namespace, service) -> int:

@@ -38,6 +38,7 @@ class EmployeeDoc(_Strict):
     department: str | None = None
     access_level: Literal["admin", "manager", "operator"] = "operator"
     online: bool = True
+    call_waiting: bool = False
     phone_numbers: list[str] = []
     other_contacts: list[str] = []
 

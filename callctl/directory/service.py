@@ -63,7 +63,8 @@ class DirectoryService:
     # ---- employees ------------------------------------------------------------------
 
     def add_employee(self, full_name, email, extension, department=None, access_level="operator",
-                     phone_numbers=(), other_contacts=(), online=True) -> Result:
+                     phone_numbers=(), other_contacts=(), online=True,
+                     call_waiting=False) -> Result:
         with self._change() as s:
             name = free_name(s, "employee", full_name)
             label = f"employee {name!r}"
@@ -73,9 +74,11 @@ class DirectoryService:
             check_choice(label, "access_level", access_level, ACCESS_LEVELS)
             contacts = check_contacts(label, phone_numbers, other_contacts)
             check_flag(label, "online", online)
+            check_flag(label, "call_waiting", call_waiting)
             token = secrets.token_urlsafe(32)
             e = Employee(full_name=name, email=email, extension=extension, department=dept,
-                         access_level=access_level, online=online, created_at=self._clock(),
+                         access_level=access_level, online=online, call_waiting=call_waiting,
+                         created_at=self._clock(),
                          invite_token_hash=token_hash(token),
                          invite_expires_at=self._clock() + INVITATION_TTL)
             set_contacts(e, *contacts)
@@ -102,7 +105,7 @@ class DirectoryService:
             changes.pop("email", None)
             check_editable(label, changes, ("full_name", "extension", "department",
                                             "access_level", "phone_numbers", "other_contacts",
-                                            "online"))
+                                            "online", "call_waiting"))
             if "full_name" in changes:
                 changes["full_name"] = free_name(s, "employee", changes["full_name"], own=e)
             if "extension" in changes:
@@ -111,8 +114,9 @@ class DirectoryService:
                 changes["department"] = department_ref(s, label, changes["department"])
             if "access_level" in changes:
                 check_choice(label, "access_level", changes["access_level"], ACCESS_LEVELS)
-            if "online" in changes:
-                check_flag(label, "online", changes["online"])
+            for flag in ("online", "call_waiting"):
+                if flag in changes:
+                    check_flag(label, flag, changes[flag])
             contacts = None
             if "phone_numbers" in changes or "other_contacts" in changes:
                 primary, other = current_contacts(e)

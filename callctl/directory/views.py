@@ -32,6 +32,7 @@ def employee_view(e: Employee, now: datetime) -> dict:
         "department": name_of(e.department) or None,
         "access_level": e.access_level,
         "online": e.online,
+        "call_waiting": e.call_waiting,
         # Availability: online and a primary contact that can ring (registered SIP
         # account, or any phone number: the carrier decides).
         "reachable": e.online and (bool(primary) or any(
@@ -65,7 +66,7 @@ def domain_employee(e: Employee) -> domain.Employee:
     primary, other = current_contacts(e)
     return domain.Employee(e.full_name, e.extension, tuple(a.login for a in e.sip_accounts),
                            tuple(primary), name_of(e.department) or None, e.online, e.email,
-                           tuple(other))
+                           tuple(other), e.call_waiting)
 
 
 def current_contacts(e: Employee) -> tuple[list[str], list[str]]:

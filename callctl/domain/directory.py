@@ -18,6 +18,7 @@ class Employee:
     online: bool = True
     email: str = ""
     other_contacts: tuple[str, ...] = ()  # only used to recognise who called
+    call_waiting: bool = False  # rung for a new call while already on one
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,18 @@ class Directory:
 
 @dataclass(frozen=True)
 class Presence:
-    """What is reachable right now: registered SIP logins. Employees' online flag is in the
-    directory; phone numbers are always reachable (the carrier decides)."""
+    """What is reachable right now: registered SIP logins, and who is busy on a call
+    (employee names; "sip:LOGIN" for an account nobody owns). Employees' online flag is in
+    the directory; phone numbers are always reachable (the carrier decides)."""
     registered: frozenset[str] = frozenset()
     everyone: bool = False  # `simulate --assume-all-reachable`, and before state is known
+    busy: frozenset[str] = frozenset()
 
     def sip_reachable(self, login: str) -> bool:
         return self.everyone or login in self.registered
+
+    def busy_now(self, party: str) -> bool:
+        return party in self.busy
 
 
 ALL_REACHABLE = Presence(everyone=True)

@@ -1,31 +1,33 @@
-"""Walk a forwarding scheme for one call: which legs ring, in which order, for how long.
+"""Plan one call: the steps it runs (ring, menu, voicemail, prompt) and why.
 
-`plan_call` is what the daemon asks on every inbound call and what `callctl simulate`
-prints, so both decide with the same code. It only reads plain data (schemes, directory,
-presence) and returns a Plan plus a human trace of every decision.
+`plan_number` and `plan_extension` are what the daemon asks on every call and what
+`callctl simulate` prints, so both decide with the same code; `plan_direction` plans what
+a menu digit leads to, when it is pressed. They only read plain data (a Catalog, presence)
+and return a PlanResult: the steps plus a human trace of every decision.
 
 The trace is recorded as (indent, template, args) events and only turned into text when
 someone reads it: the daemon plans every call but rarely prints the reasoning.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from .directory import Directory, Employee, Presence
-from .plan import Block, Leg, Plan, Trunk
+from .catalog import Catalog
+from .directory import Department, Employee, Presence
+from .flow import NOBODY_AVAILABLE, NOT_IN_SERVICE, Menu, Ring, Step, Target, Voicemail
 from .scheme import Branch, Direction, Scheme
 from .schedule import describe_minute, minute_of_week, zone
 
 DEFAULT_STICKY_TIMEOUT = 30  # only when the chosen branch has no block to borrow it from
+DIRECT_BUDGET = 300  # a menu serving a number itself: its choice must be answered within
 MAX_DEPTH = 8  # nested scheme references; validation refuses cycles, this is a backstop
 
 
 def _text(arg) -> str:
-    if isinstance(arg, (list, tuple)):  # legs
-        return ", ".join(leg.dial for leg in arg)
+    if isinstance(arg, (list, tuple)):  # targets
+        return ", ".join(map(str, arg))
     return str(arg)
 
 
@@ -35,103 +37,135 @@ def _why(why: str) -> str:
 
 @dataclass(frozen=True)
 class PlanResult:
-    plan: Plan
-    scheme: str
-    branch: str | None  # None: no branch covers the call's time (or no such scheme)
-    music_on_hold: bool = False  # what the caller hears while legs ring: else ringback
+    steps: tuple[Step, ...]
+    scheme: str | None = None
+    branch: str | None = None
+    uncovered: bool = False  # no branch covers the minute: the number's fallback takes it
+    music_on_hold: bool = False  # what the caller hears while people ring: else ringback
+    reason: str = ""
     events: tuple = field(default=(), repr=False, compare=False)
-
-    @property
-    def uncovered(self) -> bool:
-        """The daemon sends the call to the number's fallback target."""
-        return self.branch is None
-
-    @property
-    def reason(self) -> str:
-        return self.plan.reason
 
     @cached_property
     def trace(self) -> tuple[str, ...]:
-        """Human lines for `callctl simulate` and the call log."""
+        """Human lines for `callctl simulate` and the log."""
         return tuple(indent + template.format(*map(_text, args))
                      for indent, template, args in self.events)
 
     def format_trace(self) -> str:
         return "\n".join(self.trace)
 
-
-def sip_uri_dial(uri: str, trunk: Trunk) -> str:
-    """Another PBX's SIP account, reached through the trunk endpoint's transport."""
-    return f"PJSIP/{trunk.endpoint}/{uri if uri.startswith(('sip:', 'sips:')) else 'sip:' + uri}"
+    @property
+    def ring_steps(self) -> tuple[Ring, ...]:
+        return tuple(s for s in self.steps if isinstance(s, Ring))
 
 
 class _Walk:
-    """One planning run: collects plan blocks and trace events while walking."""
+    """One planning run: collects steps and trace events while walking."""
 
-    def __init__(self, schemes, directory: Directory, minute: int, presence: Presence,
-                 trunk: Trunk):
-        self.schemes, self.directory, self.minute = schemes, directory, minute
-        self.presence, self.trunk = presence, trunk
-        self.blocks: list[Block] = []
+    def __init__(self, catalog: Catalog, minute: int, presence: Presence,
+                 exclude: frozenset[str] = frozenset()):
+        self.catalog, self.directory = catalog, catalog.directory
+        self.minute, self.presence = minute, presence
+        self.exclude = exclude  # employees not to ring again in this call (sticky)
+        self.steps: list[Step] = []
         self.events: list[tuple] = []
+        self.off_hours = False
 
     def note(self, indent: str, template: str, *args):
         self.events.append((indent, template, args))
 
-    # -- legs of one direction: (legs that ring now, why some or all cannot) --
+    def add(self, step: Step) -> int:
+        self.steps.append(step)
+        return len(self.steps)
 
-    def employee(self, e: Employee) -> tuple[list[Leg], str]:
+    # -- targets of one direction: (targets that ring now, why some or all cannot) --
+
+    def employee(self, e: Employee) -> tuple[list[Target], str]:
+        if e.name in self.exclude:
+            return [], "rung first already (sticky)"
         if not e.online:
             return [], "offline"
-        legs, missing = [], None
+        if self.presence.busy_now(e.name) and not e.call_waiting:
+            return [], "busy on another call"
+        targets, missing = [], None
         for login in e.sip_logins:
             if self.presence.sip_reachable(login):
-                legs.append(Leg(f"PJSIP/{login}", e.name))
+                targets.append(Target("sip", login, e.name))
             else:
                 missing = (missing or []) + [login]
         for number in e.phone_numbers:
-            legs.append(Leg(self.trunk.phone(number), e.name))
+            targets.append(Target("phone", number, e.name))
         if missing:
-            return legs, f"SIP {', '.join(missing)} not registered"
-        return legs, "" if legs else "has no primary contacts"
+            return targets, f"SIP {', '.join(missing)} not registered"
+        return targets, "" if targets else "has no primary contacts"
 
-    def direction(self, d: Direction) -> tuple[list[Leg], str]:
+    def members(self, department: str) -> tuple[list[Target], str]:
+        members = self.directory.members(department)
+        if not members:
+            return [], "no members"
+        targets, notes = [], []
+        for e in members:
+            e_targets, why = self.employee(e)
+            targets += e_targets
+            if why:
+                notes.append(f"{e.name} {why}")
+        return targets, "; ".join(notes)
+
+    def direction(self, d: Direction) -> tuple[list[Target], str]:
         kind, target = d.kind, d.target
         if kind == "sip_account":
+            owner = self.directory.by_login(target)
+            if owner is not None:
+                if owner.name in self.exclude:
+                    return [], "rung first already (sticky)"
+                if self.presence.busy_now(owner.name) and not owner.call_waiting:
+                    return [], "busy on another call"
+            elif self.presence.busy_now(f"sip:{target}"):
+                return [], "busy on another call"
             if not self.presence.sip_reachable(target):
                 return [], "not registered"
-            owner = self.directory.by_login(target)
-            return [Leg(f"PJSIP/{target}", owner.name if owner else None)], ""
+            return [Target("sip", target, owner.name if owner else None)], ""
         if kind == "phone_number":
-            return [Leg(self.trunk.phone(target))], ""
+            return [Target("phone", target)], ""
         if kind == "sip_uri":
-            return [Leg(sip_uri_dial(target, self.trunk))], ""
+            return [Target("uri", target if target.startswith(("sip:", "sips:"))
+                           else "sip:" + target)], ""
         if kind == "employee":
             e = self.directory.employee(target)
             return self.employee(e) if e else ([], "no such employee")
         if kind == "department":
-            members = self.directory.members(target)
-            if not members:
-                return [], "no members"
-            legs, notes = [], []
-            for e in members:
-                e_legs, why = self.employee(e)
-                legs += e_legs
-                if why:
-                    notes.append(f"{e.name} {why}")
-            return legs, "; ".join(notes)
+            return self.members(target)
         return [], "not yet supported"  # validation refuses these; never crash on them
 
-    # -- blocks --
+    def ring(self, targets: list[Target], timeout: int) -> int:
+        if len(targets) > 1:  # the same phone twice in one step would ring two channels
+            targets = list({(t.kind, t.address): t for t in reversed(targets)}.values())[::-1]
+        return self.add(Ring(tuple(targets), timeout))
 
-    def add(self, legs: list[Leg], timeout: int) -> int:
-        if len(legs) > 1:  # the same phone twice in one block would ring two channels
-            unique: dict[str, Leg] = {}
-            for leg in legs:
-                unique.setdefault(leg.dial, leg)
-            legs = unique.values()
-        self.blocks.append(Block(tuple(legs), timeout))
-        return len(self.blocks)
+    # -- directions that are steps of their own --
+
+    def media(self, d: Direction, timeout: int, indent: str) -> None:
+        """A menu or a voicemail box: a step of its own, never skipped for presence."""
+        if d.kind == "ivr":
+            menu = self.catalog.menus.get(d.target)
+            if menu is None:
+                self.note(indent, "skip {}: no such IVR menu", d)
+                return
+            digits = ", ".join(digit for digit, _ in menu.options)
+            self.note(indent, "step {}: IVR menu {!r} plays {}; keys {}; up to {} s",
+                      self.add(Menu(menu, timeout, self.off_hours)), menu.name, menu.greeting,
+                      digits, timeout)
+        else:
+            box = self.catalog.boxes.get(d.target)
+            if box is None:
+                self.note(indent, "skip {}: no such voicemail box", d)
+                return
+            greeting = box.greeting_for(self.off_hours)
+            self.note(indent, "step {}: voicemail {!r}: greeting {}, beep, a message of up "
+                      "to {} s", self.add(Voicemail(box, greeting)), box.name, greeting,
+                      box.max_seconds)
+
+    # -- blocks --
 
     def walk(self, scheme: Scheme, branch: Branch, stack: tuple[str, ...], indent: str):
         parallel = scheme.kind == "parallel"
@@ -148,37 +182,47 @@ class _Walk:
                 self.parallel_block(spec.directions, t, stack, inner)
                 continue
             for d in spec.directions:
-                if d.kind == "scheme":
-                    self.nested(d, stack, inner)
-                    continue
-                legs, why = self.direction(d)
-                if legs:
-                    self.note(inner, "step {}: {} rings {}{} for {} s",
-                              self.add(legs, t), d, legs, _why(why), t)
-                else:
-                    self.note(inner, "skip {}: {}", d, why)
+                self.one(d, t, stack, inner)
+
+    def one(self, d: Direction, t: int, stack: tuple[str, ...], indent: str) -> None:
+        """One direction as the steps it makes."""
+        if d.kind == "scheme":
+            self.nested(d, stack, indent)
+        elif d.kind in ("ivr", "voicemail"):
+            self.media(d, t, indent)
+        else:
+            targets, why = self.direction(d)
+            if targets:
+                self.note(indent, "step {}: {} rings {}{} for {} s",
+                          self.ring(targets, t), d, targets, _why(why), t)
+            else:
+                self.note(indent, "skip {}: {}", d, why)
 
     def parallel_block(self, directions, t: int, stack, indent: str):
-        legs, nested = [], []
+        if len(directions) == 1 and directions[0].kind in ("ivr", "voicemail"):
+            self.media(directions[0], t, indent)
+            return
+        targets, nested = [], []
         for d in directions:
             if d.kind == "scheme":
                 nested.append(d)
                 continue
-            d_legs, why = self.direction(d)
-            if d_legs:
-                legs += d_legs
-                self.note(indent, "{} rings {}{}", d, d_legs, _why(why))
+            d_targets, why = self.direction(d)
+            if d_targets:
+                targets += d_targets
+                self.note(indent, "{} rings {}{}", d, d_targets, _why(why))
             else:
                 self.note(indent, "skip {}: {}", d, why)
-        if legs:
-            self.note(indent, "-> step {}: these ring together for {} s", self.add(legs, t), t)
+        if targets:
+            self.note(indent, "-> step {}: these ring together for {} s",
+                      self.ring(targets, t), t)
         elif len(nested) < len(directions):
             self.note(indent, "-> nothing reachable: block dropped at once")
-        for d in nested:  # a referenced scheme's blocks follow this block's own legs
+        for d in nested:  # a referenced scheme's blocks follow this block's own targets
             self.nested(d, stack, indent)
 
     def nested(self, d: Direction, stack: tuple[str, ...], indent: str):
-        scheme = self.schemes.get(d.target)
+        scheme = self.catalog.schemes.get(d.target)
         if scheme is None:
             self.note(indent, "skip {}: no such scheme", d)
         elif d.target in stack or len(stack) >= MAX_DEPTH:
@@ -194,24 +238,28 @@ class _Walk:
                       d, scheme.kind, branch.name, branch.schedule)
             self.walk(scheme, branch, stack + (d.target,), indent + "  ")
 
+    def finish(self) -> None:
+        """A call that nobody took hears it, rather than silence."""
+        if self.steps and isinstance(self.steps[-1], Voicemail):
+            self.note("", "the call ends when the message is left")
+            return
+        self.add(NOBODY_AVAILABLE)
+        self.note("", "then the caller hears {} (not answered) and the call ends as missed",
+                  NOBODY_AVAILABLE.prompt)
 
-def plan_call(scheme_name: str, schemes: Mapping[str, Scheme], directory: Directory,
-              at: datetime, tz: str, presence: Presence, trunk: Trunk,
-              sticky_employee: str | None = None) -> PlanResult:
-    """The plan for a call arriving at `at` (aware) on a number served by `scheme_name`.
-    An uncovered result (no branch now, or no such scheme) has an empty plan: the daemon
-    sends the call to the number's fallback."""
+
+def _scheme(walk: _Walk, scheme_name: str, at: datetime, tz: str,
+            sticky_employee: str | None) -> PlanResult:
     local = at.astimezone(zone(tz))
-    minute = minute_of_week(local)
-    when = describe_minute(minute)
-    scheme = schemes.get(scheme_name)
+    when = describe_minute(walk.minute)
+    scheme = walk.catalog.schemes.get(scheme_name)
     if scheme is None:
         reason = f"no scheme {scheme_name!r}: the call goes to the number's fallback"
-        return PlanResult(Plan((), reason), scheme_name, None, events=(("", "{}", (reason,)),))
-    walk = _Walk(schemes, directory, minute, presence, trunk)
+        return PlanResult((), scheme_name, None, True, reason=reason,
+                          events=(("", "{}", (reason,)),))
     walk.note("", "scheme {!r} ({}), call at {} ({})", scheme.name, scheme.kind,
               local.strftime("%a %Y-%m-%d %H:%M"), tz)
-    branch = scheme.branch_at(minute)
+    branch = scheme.branch_at(walk.minute)
     for b in scheme.branches:
         if b is branch:
             break
@@ -220,20 +268,102 @@ def plan_call(scheme_name: str, schemes: Mapping[str, Scheme], directory: Direct
         reason = f"no branch of {scheme.name!r} covers {when}: the call goes to the " \
                  f"number's fallback"
         walk.note("", "{}", reason)
-        return PlanResult(Plan((), reason), scheme.name, None, events=tuple(walk.events))
-    walk.note("", "branch {!r} chosen: {} contains {}", branch.name, branch.schedule, when)
+        return PlanResult((), scheme.name, None, True, reason=reason, events=tuple(walk.events))
+    walk.off_hours = branch.off_hours
+    walk.note("", "branch {!r}{} chosen: {} contains {}", branch.name,
+              " (off hours)" if branch.off_hours else "", branch.schedule, when)
     if sticky_employee is not None:
         timeout = branch.blocks[0].timeout if branch.blocks else DEFAULT_STICKY_TIMEOUT
-        e = directory.employee(sticky_employee)
-        legs, why = walk.employee(e) if e else ([], "no such employee")
-        if legs:
+        e = walk.directory.employee(sticky_employee)
+        targets, why = walk.employee(e) if e else ([], "no such employee")
+        if targets:
             walk.note("", "sticky: step {}: {} talked to this caller today: rings {}{} "
-                      "for {} s", walk.add(legs, timeout), e.name, legs, _why(why), timeout)
+                      "for {} s; not rung again later", walk.ring(targets, timeout), e.name,
+                      targets, _why(why), timeout)
+            walk.exclude = walk.exclude | {e.name}
         else:
             walk.note("", "sticky: skip {!r}: {}", sticky_employee, why)
     walk.walk(scheme, branch, (scheme.name,), "")
-    walk.note("", "then the call ends as missed" if walk.blocks else
-              "nothing can ring now: the call ends as missed at once")
-    return PlanResult(Plan(tuple(walk.blocks), f"scheme {scheme.name!r}, branch "
-                           f"{branch.name!r}"), scheme.name, branch.name,
-                      scheme.music_on_hold, tuple(walk.events))
+    walk.finish()
+    return PlanResult(tuple(walk.steps), scheme.name, branch.name, False,
+                      scheme.music_on_hold, f"scheme {scheme.name!r}, branch {branch.name!r}",
+                      tuple(walk.events))
+
+
+def plan_call(scheme_name: str, catalog: Catalog, presence: Presence, at: datetime, tz: str,
+              sticky_employee: str | None = None) -> PlanResult:
+    """The plan for a call arriving at `at` (aware) on a number served by `scheme_name`.
+    An uncovered result (no branch now, or no such scheme) has no steps: the daemon sends
+    the call to the number's fallback."""
+    walk = _Walk(catalog, minute_of_week(at.astimezone(zone(tz))), presence)
+    return _scheme(walk, scheme_name, at, tz, sticky_employee)
+
+
+def plan_number(number: str, catalog: Catalog, presence: Presence, at: datetime, tz: str,
+                sticky_employee: str | None = None) -> PlanResult:
+    """A call for a company number: its scheme, menu or voicemail box; without one, its
+    employee (as numbers did before schemes existed)."""
+    route = catalog.routes.get(number)
+    if route is not None and route.kind == "scheme":
+        return plan_call(route.target, catalog, presence, at, tz, sticky_employee)
+    walk = _Walk(catalog, minute_of_week(at.astimezone(zone(tz))), presence)
+    if route is not None:
+        walk.note("", "number {} is served by {}", number, route)
+        walk.one(route, DIRECT_BUDGET, (), "")
+        walk.finish()
+        return PlanResult(tuple(walk.steps), reason=f"{number} is served by {route}",
+                          events=tuple(walk.events))
+    target = catalog.directory.number(number)
+    if target is None:
+        return _not_in_service(f"{number} is not a company number")
+    employee = catalog.directory.employee(target.employee) if target.employee else None
+    if employee is None:
+        return _not_in_service(f"{number} rings nobody: it has no employee")
+    return _ring_one(walk, f"number {number} rings {employee.name}", employee,
+                     target.ring_timeout)
+
+
+def plan_extension(dialled: str, catalog: Catalog, presence: Presence, at: datetime, tz: str,
+                   ring_timeout: int = 30) -> PlanResult:
+    """A staff phone dialled an extension (employee or department) or a company number."""
+    target = catalog.directory.by_extension(dialled)
+    if target is None:
+        return plan_number(dialled, catalog, presence, at, tz)
+    walk = _Walk(catalog, minute_of_week(at.astimezone(zone(tz))), presence)
+    return _ring_one(walk, f"extension {dialled} is {_describe(target)}", target, ring_timeout)
+
+
+def plan_direction(direction: Direction, catalog: Catalog, presence: Presence, at: datetime,
+                   tz: str, timeout: int, off_hours: bool = False) -> PlanResult:
+    """What one direction (a menu digit's choice) does now, `timeout` seconds per ring.
+    No closing prompt: the menu's call goes on with its scheme if nobody answers."""
+    walk = _Walk(catalog, minute_of_week(at.astimezone(zone(tz))), presence)
+    walk.off_hours = off_hours
+    # A menu chosen from a menu lasts as long as the first one's budget allows.
+    walk.one(direction, DIRECT_BUDGET if direction.kind == "ivr" else timeout, (), "")
+    return PlanResult(tuple(walk.steps), reason=str(direction), events=tuple(walk.events))
+
+
+def _describe(target: Employee | Department) -> str:
+    return target.name if isinstance(target, Employee) else f"the {target.name} department"
+
+
+def _ring_one(walk: _Walk, what: str, target: Employee | Department, timeout: int) -> PlanResult:
+    if isinstance(target, Employee):
+        targets, why = walk.employee(target)
+    else:
+        targets, why = walk.members(target.name)
+    if targets:
+        walk.note("", "{}: step {}: rings {}{} for {} s", what, walk.ring(targets, timeout),
+                  targets, _why(why), timeout)
+    else:
+        walk.note("", "{}: nobody can be reached now{}", what, _why(why))
+    walk.finish()
+    return PlanResult(tuple(walk.steps), reason=what, events=tuple(walk.events))
+
+
+def _not_in_service(reason: str) -> PlanResult:
+    return PlanResult((NOT_IN_SERVICE,), reason=reason,
+                      events=(("", "{}: the caller hears {} (not answered) and the call "
+                                   "ends", (reason, NOT_IN_SERVICE.prompt)),))
+

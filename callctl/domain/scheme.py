@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from .directory import Directory
 from .schedule import ScheduleError, WeeklySchedule, format_ranges
 
 SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
-                   "scheme")
+                   "scheme", "ivr", "voicemail")
 # Accepted by the model (so saved schemes and YAML can name them) but refused by `validate`
 # until their behaviour exists: never silently ignored.
-PLANNED_KINDS = ("queue", "ivr", "voicemail", "webhook", "crm_manager")
+PLANNED_KINDS = ("queue", "webhook", "crm_manager")
+# Kinds that take the caller over (answer, play, listen): alone in a block of a parallel
+# scheme, since nothing can ring beside them.
+MEDIA_KINDS = ("ivr", "voicemail")
 DIRECTION_KINDS = SUPPORTED_KINDS + PLANNED_KINDS
 SCHEME_KINDS = ("sequential", "parallel")
 MAX_TIMEOUT = 600
@@ -48,6 +51,7 @@ class Branch:
     name: str
     schedule: WeeklySchedule
     blocks: tuple[BlockSpec, ...]
+    off_hours: bool = False  # nights, weekends: voicemail plays the off-hours greeting
 
 
 @dataclass(frozen=True)
@@ -113,22 +117,41 @@ def rename_target(scheme: Scheme, kind: str, old: str, new: str) -> Scheme:
 
 # --- validation ---------------------------------------------------------------------
 
-def _direction_problem(d: Direction, directory: Directory, schemes: Mapping[str, Scheme],
-                       logins: set[str], departments: set[str]) -> str | None:
+@dataclass(frozen=True)
+class Known:
+    """The names a direction may refer to, for validation."""
+    directory: Directory
+    schemes: Collection[str] = ()
+    menus: Collection[str] = ()
+    boxes: Collection[str] = ()
+
+    def __post_init__(self):
+        logins = {a.login for a in self.directory.sip_accounts}
+        logins.update(login for e in self.directory.employees for login in e.sip_logins)
+        object.__setattr__(self, "logins", logins)
+        object.__setattr__(self, "departments", {d.name for d in self.directory.departments})
+
+
+def direction_problem(d: Direction, known: Known) -> str | None:
+    """What is wrong with one direction, or None."""
     if d.kind not in DIRECTION_KINDS:
         return f"direction {d}: unknown kind (one of {', '.join(DIRECTION_KINDS)})"
     if d.kind in PLANNED_KINDS:
         return f"direction {d}: not yet supported"
     if not isinstance(d.target, str) or not d.target.strip():
         return f"direction {d.kind}: has no target"
-    if d.kind == "employee" and directory.employee(d.target) is None:
+    if d.kind == "employee" and known.directory.employee(d.target) is None:
         return f"direction {d}: no such employee"
-    if d.kind == "department" and d.target not in departments:
+    if d.kind == "department" and d.target not in known.departments:
         return f"direction {d}: no such department"
-    if d.kind == "sip_account" and d.target not in logins:
+    if d.kind == "sip_account" and d.target not in known.logins:
         return f"direction {d}: no such SIP account"
-    if d.kind == "scheme" and d.target not in schemes:
+    if d.kind == "scheme" and d.target not in known.schemes:
         return f"direction {d}: no such scheme"
+    if d.kind == "ivr" and d.target not in known.menus:
+        return f"direction {d}: no such IVR menu"
+    if d.kind == "voicemail" and d.target not in known.boxes:
+        return f"direction {d}: no such voicemail box"
     if d.kind == "phone_number" and not PHONE_NUMBER.fullmatch(d.target):
         return f"direction {d}: not a phone number (3 to 15 digits, optional leading +)"
     if d.kind == "sip_uri" and not SIP_URI.fullmatch(d.target):
@@ -136,7 +159,7 @@ def _direction_problem(d: Direction, directory: Directory, schemes: Mapping[str,
     return None
 
 
-def _scheme_problems(scheme: Scheme, schemes, directory, logins, departments):
+def _scheme_problems(scheme: Scheme, known: Known):
     s = scheme.name
     if scheme.kind not in SCHEME_KINDS:
         yield Problem(s, None, None, f"kind {scheme.kind!r}: must be sequential or parallel")
@@ -158,8 +181,12 @@ def _scheme_problems(scheme: Scheme, schemes, directory, logins, departments):
                 yield Problem(s, b, i, f"timeout {t} s: must be between 1 and {MAX_TIMEOUT}")
             if not block.directions:
                 yield Problem(s, b, i, "has no directions")
+            media = [d for d in block.directions if d.kind in MEDIA_KINDS]
+            if media and scheme.kind == "parallel" and len(block.directions) > 1:
+                yield Problem(s, b, i, f"direction {media[0]}: must be alone in its block "
+                                       f"(nothing can ring beside a menu or voicemail)")
             for d in block.directions:
-                message = _direction_problem(d, directory, schemes, logins, departments)
+                message = direction_problem(d, known)
                 if message:
                     yield Problem(s, b, i, message)
 
@@ -195,17 +222,17 @@ def _cycles(schemes: Mapping[str, Scheme]) -> list[Problem]:
     return problems
 
 
-def validate(schemes: Mapping[str, Scheme], directory: Directory) -> list[Problem]:
-    """Everything that stops these schemes from being saved; empty when they are fine."""
-    logins = {a.login for a in directory.sip_accounts}
-    logins.update(login for e in directory.employees for login in e.sip_logins)
-    departments = {d.name for d in directory.departments}
+def validate(schemes: Mapping[str, Scheme], directory: Directory, *,
+             menus: Collection[str] = (), boxes: Collection[str] = ()) -> list[Problem]:
+    """Everything that stops these schemes from being saved; empty when they are fine.
+    `menus` and `boxes`: the IVR menus and voicemail boxes that directions may name."""
+    known = Known(directory, schemes, menus, boxes)
     problems = []
     for name, scheme in schemes.items():
         if name != scheme.name:
             problems.append(Problem(name, None, None,
                                     f"is stored under a different name: {scheme.name!r}"))
-        problems.extend(_scheme_problems(scheme, schemes, directory, logins, departments))
+        problems.extend(_scheme_problems(scheme, known))
     return problems + _cycles(schemes)
 
 
@@ -225,7 +252,7 @@ def overlaps(scheme: Scheme) -> list[str]:
 
 # --- plain dicts (YAML) -------------------------------------------------------------
 
-def _direction_from_dict(data) -> Direction:
+def direction_from_dict(data) -> Direction:
     """{"employee": "Alice Smith"} or {"kind": "employee", "target": "Alice Smith"}."""
     if isinstance(data, dict) and set(data) == {"kind", "target"}:
         kind, target = data["kind"], data["target"]
@@ -268,7 +295,7 @@ def _block_from_dict(data, problems, s, b, i) -> BlockSpec | None:
     directions = []
     for d in raw:
         try:
-            directions.append(_direction_from_dict(d))
+            directions.append(direction_from_dict(d))
         except ValueError as e:
             problems.append(Problem(s, b, i, str(e)))
     return BlockSpec(tuple(directions), timeout)
@@ -276,10 +303,13 @@ def _block_from_dict(data, problems, s, b, i) -> BlockSpec | None:
 
 def _branch_from_dict(data, problems, s, n) -> Branch | None:
     try:
-        _check_keys(data, {"name", "schedule", "blocks"}, {"name", "blocks"}, "a branch")
+        _check_keys(data, {"name", "schedule", "blocks", "off_hours"}, {"name", "blocks"},
+                    "a branch")
         name = data["name"]
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"key 'name': {name!r} must be a non-empty text")
+        if not isinstance(data.get("off_hours", False), bool):
+            raise ValueError(f"key 'off_hours': {data['off_hours']!r} must be true or false")
     except ValueError as e:
         problems.append(Problem(s, f"#{n}", None, str(e)))
         return None
@@ -296,7 +326,7 @@ def _branch_from_dict(data, problems, s, n) -> Branch | None:
     blocks = [_block_from_dict(bl, problems, s, name, i) for i, bl in enumerate(raw, 1)]
     if schedule is None or None in blocks:
         return None
-    return Branch(name, schedule, tuple(blocks))
+    return Branch(name, schedule, tuple(blocks), data.get("off_hours", False))
 
 
 def scheme_from_dict(data, name: str | None = None) -> Scheme:
@@ -325,7 +355,8 @@ def scheme_from_dict(data, name: str | None = None) -> Scheme:
 
 def scheme_to_dict(scheme: Scheme) -> dict:
     out = {"name": scheme.name, "kind": scheme.kind, "branches": [
-        {"name": br.name, "schedule": br.schedule.to_dict(), "blocks": [
+        {"name": br.name, "schedule": br.schedule.to_dict(),
+         **({"off_hours": True} if br.off_hours else {}), "blocks": [
             {"timeout": bl.timeout, "directions": [{d.kind: d.target} for d in bl.directions]}
             for bl in br.blocks]}
         for br in scheme.branches]}

@@ -27,7 +27,8 @@ class AriError(Exception):
 
 
 class NotFound(AriError):
-    """The channel, bridge or playback does not exist (any more)."""
+    """The channel, bridge or playback does not exist (any more), or the channel has left
+    the application: the normal outcome of a hang-up racing a request."""
 
 
 class Unauthorized(AriError):
@@ -64,13 +65,24 @@ class Ari:
         async with self._http.request(method, f"{self.url}/ari{path}", params=clean,
                                       json=body) as resp:
             text = await resp.text()
-            if resp.status == 404:
-                raise NotFound(404, method, path, text[:200])
+            if resp.status == 404 or (resp.status in (400, 409, 422) and _gone(text)):
+                raise NotFound(resp.status, method, path, text[:200])
             if resp.status in (401, 403):
                 raise Unauthorized(resp.status, method, path, "wrong ARI username or password")
             if resp.status >= 300:
                 raise AriError(resp.status, method, path, text[:300])
             return json.loads(text) if text else None
+
+    async def fetch(self, path: str) -> bytes:
+        """A binary resource, e.g. a stored recording's file."""
+        await self.open()
+        async with self._http.get(f"{self.url}/ari{path}") as resp:
+            data = await resp.read()
+            if resp.status == 404:
+                raise NotFound(404, "GET", path)
+            if resp.status >= 300:
+                raise AriError(resp.status, "GET", path, data[:200].decode(errors="replace"))
+            return data
 
     async def quietly(self, method: str, path: str, **kwargs):
         """A request whose target may already be gone: 404 (and a dead link) are fine."""
@@ -82,13 +94,18 @@ class Ari:
     async def originate(self, endpoint: str, channel_id: str, app_args: str,
                         caller_id: str | None = None, timeout: int = 30,
                         variables: dict | None = None) -> dict:
+        """`variables` are set on the new channel (ids the daemon finds again after a
+        restart: see calls/reconcile.py)."""
         params = {"endpoint": endpoint, "app": self.app, "appArgs": app_args,
                   "channelId": channel_id, "callerId": caller_id, "timeout": timeout}
         return await self.request("POST", "/channels", params=params,
                                   body={"variables": variables} if variables else None)
 
-    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
-        await self.quietly("DELETE", f"/channels/{channel_id}", params={"reason": reason})
+    async def hangup(self, channel_id: str, reason: str = "normal",
+                     cause: int | None = None) -> None:
+        """`cause`: a Q.850 code (the SIP status follows from it), else `reason`."""
+        params = {"reason_code": cause} if cause is not None else {"reason": reason}
+        await self.quietly("DELETE", f"/channels/{channel_id}", params=params)
 
     async def answer(self, channel_id: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/answer")
@@ -96,9 +113,27 @@ class Ari:
     async def ring(self, channel_id: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/ring")
 
+    async def progress(self, channel_id: str) -> None:
+        """183 Session Progress: audio reaches the caller before (or without) an answer."""
+        await self.request("POST", f"/channels/{channel_id}/progress")
+
     async def play(self, channel_id: str, media: str, playback_id: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/play",
                            params={"media": media, "playbackId": playback_id})
+
+    async def stop_playback(self, playback_id: str) -> None:
+        await self.quietly("DELETE", f"/playbacks/{playback_id}")
+
+    async def record(self, channel_id: str, name: str, max_seconds: int,
+                     max_silence: int, terminate_on: str = "#") -> None:
+        await self.request("POST", f"/channels/{channel_id}/record", params={
+            "name": name, "format": "wav", "maxDurationSeconds": max_seconds,
+            "maxSilenceSeconds": max_silence, "beep": True, "terminateOn": terminate_on,
+            "ifExists": "overwrite"})
+
+    async def set_variable(self, channel_id: str, name: str, value: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/variable",
+                           params={"variable": name, "value": value})
 
     async def continue_in_dialplan(self, channel_id: str, context: str, extension: str,
                                    priority: int = 1) -> None:
@@ -106,9 +141,12 @@ class Ari:
                            params={"context": context, "extension": extension,
                                    "priority": priority})
 
-    async def create_bridge(self, bridge_id: str, name: str) -> dict:
+    async def create_bridge(self, bridge_id: str, name: str, kind: str = "mixing") -> dict:
+        # dtmf_events: keypad digits of bridged phones still reach the app (feature codes)
+        # even where media could otherwise flow around Asterisk.
+        bridge_type = "mixing,dtmf_events" if kind == "mixing" else kind
         return await self.request("POST", f"/bridges/{bridge_id}",
-                                  params={"type": "mixing", "name": name})
+                                  params={"type": bridge_type, "name": name})
 
     async def add_to_bridge(self, bridge_id: str, channel_ids: list[str]) -> None:
         await self.request("POST", f"/bridges/{bridge_id}/addChannel",
@@ -175,6 +213,12 @@ class Ari:
             log.event("ari.disconnected", logging.WARNING, reason=self.last_error,
                       retry_in_s=f"{delay:.2f}")
             await asyncio.sleep(delay)
+
+
+def _gone(text: str) -> bool:
+    """ARI's words for a channel that hung up meanwhile, on statuses other than 404."""
+    text = text.lower()
+    return "not found" in text or "not in stasis" in text
 
 
 def _param(value):

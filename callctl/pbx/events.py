@@ -11,7 +11,9 @@ class Event:
     args: tuple[str, ...] = ()  # StasisStart application arguments
     state: str | None = None  # channel state (Ring, Ringing, Up, ...)
     playback_id: str | None = None
+    recording: str | None = None  # a recording's name
     bridge_id: str | None = None
+    digit: str | None = None  # ChannelDtmfReceived
     cause: int | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -25,8 +27,10 @@ def parse(msg: dict) -> Event:
     channel = msg.get("channel") or {}
     channel_id = channel.get("id")
     playback = msg.get("playback") or {}
-    if not channel_id and playback.get("target_uri", "").startswith("channel:"):
-        channel_id = playback["target_uri"].split(":", 1)[1]
+    recording = msg.get("recording") or {}
+    target = playback.get("target_uri") or recording.get("target_uri") or ""
+    if not channel_id and target.startswith("channel:"):
+        channel_id = target.split(":", 1)[1]
     if not channel_id and msg.get("peer"):  # Dial events: the peer is the dialled leg
         channel_id = msg["peer"].get("id")
     return Event(
@@ -35,7 +39,9 @@ def parse(msg: dict) -> Event:
         args=tuple(msg.get("args") or ()),
         state=channel.get("state"),
         playback_id=playback.get("id"),
+        recording=recording.get("name"),
         bridge_id=(msg.get("bridge") or {}).get("id"),
+        digit=msg.get("digit"),
         cause=msg.get("cause"),
         raw=msg,
     )

@@ -15,8 +15,11 @@ import yaml
 
 from ..domain.coverage import coverage_png
 from ..domain.directory import ALL_REACHABLE, Directory, Presence
-from ..domain.plan import NotInService, Trunk, fallback_target, plan_inbound
-from ..domain.planner import plan_call
+from ..domain.fallback import fallback_targets
+from ..domain.flow import Menu, Ring, Voicemail
+from ..domain.ivr import DIGITS
+from ..domain.planner import plan_number
+from ..pbx.dial import dial_all, dial_string
 from ..domain.schedule import zone
 from ..domain.scheme import SchemeError
 from .service import SchemeService
@@ -62,6 +65,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     sim.add_argument("--assume-all-reachable", action="store_true",
                      help="treat every employee as online and every SIP account as "
                           "registered (default: the database's state)")
+    sim.add_argument("--digits", metavar="KEYS", help="keys the caller presses in the menus "
+                     "the call meets, in order, e.g. 2,1")
     sim.add_argument("--sticky-employee", metavar="NAME",
                      help="pretend the caller talked to NAME earlier today (default, when "
                           "the project's sticky option is on: whom the call log says)")
@@ -75,7 +80,8 @@ def run(args: argparse.Namespace, cfg, make_directory) -> int:
     service = SchemeService(maker, directory)
     try:
         if args.command == "simulate":
-            return simulate(args, cfg, directory, service)
+            from ..routing.service import RoutingService
+            return simulate(args, cfg, directory, service, RoutingService(maker, directory))
         return ACTIONS[args.action](args, service)
     except (SchemeError, LookupError) as err:
         head = "callctl: refused, nothing changed:" if args.command == "schemes" \
@@ -202,68 +208,65 @@ def _json(obj) -> int:
 
 # ---- simulate -------------------------------------------------------------------------
 
-def simulate(args, cfg, directory, service: SchemeService) -> int:
+def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
+    from ..routing.service import catalog_from
+    from ..routing.simulate import follow_digits
     tz = cfg.project.timezone
     local = _parse_at(args.at)
     if local is None:
         print(f"callctl: --at {args.at!r}: write it as \"YYYY-MM-DD HH:MM\" (local time in "
               f"{tz})", file=sys.stderr)
         return EXIT_BAD_INPUT
+    digits = [d for d in (args.digits or "").replace(",", "") if not d.isspace()]
+    if any(d not in DIGITS for d in digits):
+        print(f"callctl: --digits {args.digits!r}: keys are 0-9, * and #, e.g. --digits 2,1",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     at = local.replace(tzinfo=zone(tz))
     snapshot = directory.snapshot()
-    trunk = Trunk(cfg.pbx.trunk_endpoint)
     if args.assume_all_reachable:
         presence = ALL_REACHABLE
         snapshot = _everyone_online(snapshot)
     else:
         presence = Presence(frozenset(a["login"] for a in directory.list_sip_accounts()
                                       if a["reg_state"] == "online"))
+    catalog = catalog_from(snapshot, service.snapshot(), routing.snapshot())
     print(f"call from {args.caller} to {args.number} at {local:%a %Y-%m-%d %H:%M} ({tz})")
-    known = {n["number"] for n in directory.list_numbers()}
-    if args.number not in known:
-        print(f"{args.number} is not a company number: not in service")
-        return 0
-    schemes, assigned = service.snapshot()
-    name = assigned.get(args.number)
-    if name is None:
-        return _legacy(args.number, snapshot, trunk, presence)
     sticky = args.sticky_employee  # a what-if wins over what the call log says
-    if sticky is None and cfg.project.sticky:
+    if sticky is None and cfg.project.sticky and args.number in catalog.routes:
         from ..store.calls import CallLog
         from ..store.db import make_engine, sessions
         midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
         sticky = CallLog(sessions(make_engine(cfg.database.url))).sticky_employee(
             args.caller, midnight)
-    result = plan_call(name, schemes, snapshot, at, tz, presence, trunk, sticky_employee=sticky)
+    result = plan_number(args.number, catalog, presence, at, tz, sticky)
+    menus = follow_digits(result, catalog, presence, at, tz, digits)
     if args.json:
         return _json({"scheme": result.scheme, "branch": result.branch,
-                      "trace": list(result.trace),
-                      "blocks": [{"timeout": b.timeout, "legs": [leg.dial for leg in b.legs]}
-                                 for b in result.plan.blocks]})
+                      "trace": list(result.trace), "menus": menus,
+                      "steps": [describe_step(step, cfg.pbx.trunk_endpoint)
+                                for step in result.steps]})
     print(result.format_trace())
+    for line in menus:
+        print(line)
     if result.uncovered:
         target = snapshot.number(args.number)
-        dial = fallback_target(snapshot, args.number, trunk)
+        dial = dial_all(fallback_targets(snapshot, args.number), cfg.pbx.trunk_endpoint)
         who = target and (target.fallback or target.employee)
         print(f"fallback: {who} ({dial})" if who and dial else
               "the number has no fallback: not in service")
     return 0
 
 
-def _legacy(number: str, directory: Directory, trunk: Trunk, presence: Presence) -> int:
-    """A number without a scheme rings its employee target, as before schemes existed."""
-    print(f"number {number} has no forwarding scheme: it rings its employee target")
-    plan = plan_inbound(directory, number, trunk, presence)
-    if isinstance(plan, NotInService):
-        print(f"not in service: {plan.reason}")
-        return 0
-    print(plan.reason)
-    for n, block in enumerate(plan.blocks, 1):
-        print(f"step {n}: rings {', '.join(leg.dial for leg in block.legs)} "
-              f"for {block.timeout} s")
-    print("then the call ends as missed" if plan.blocks else
-          "nothing can ring now: the call ends as missed at once")
-    return 0
+def describe_step(step, trunk: str) -> dict:
+    """A step as JSON: its kind and what it does (dial strings as Asterisk would use)."""
+    if isinstance(step, Ring):
+        return {"ring": [dial_string(t, trunk) for t in step.targets], "timeout": step.timeout}
+    if isinstance(step, Menu):
+        return {"menu": step.menu.name, "timeout": step.timeout}
+    if isinstance(step, Voicemail):
+        return {"voicemail": step.box.name, "greeting": str(step.greeting)}
+    return {"announce": str(step.prompt), "cause": step.cause}
 
 
 def _parse_at(text: str) -> datetime | None:

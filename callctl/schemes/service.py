@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..domain import coverage as domain_coverage
@@ -22,6 +22,8 @@ from ..domain.scheme import (Problem, Scheme, SchemeError, copy_scheme, rename_t
                              scheme_from_dict, scheme_to_dict, validate)
 from ..domain.scheme import overlaps as scheme_overlaps
 from ..store.directory_models import PhoneNumber
+from ..domain.ivr import menu_from_dict
+from ..store.routing_models import NumberRoute, RoutingDocument
 from ..store.scheme_models import SchemeAssignment, StoredScheme
 
 MAX_NAME = 128
@@ -88,6 +90,9 @@ class SchemeService:
             row = _get(s, name)
             walked_by = [f"{where} walks it" for other, scheme in _load(s).items()
                          if other != name for where in _where_used(scheme, ("scheme",), name)]
+            walked_by += [f"menu {menu.name!r} leads to it" for menu in _menus(s).values()
+                          if any(d.kind == "scheme" and d.target == name
+                                 for d in menu.directions())]
             numbers = [a.number for a in row.assignments]
             assigned = [f"number {n} is assigned it" for n in numbers]
             if walked_by or (assigned and not force):
@@ -108,6 +113,7 @@ class SchemeService:
             row = _get(s, scheme, missing=SchemeError)
             a = _assignment(s, number)
             previous = a.scheme.name if a else None
+            s.execute(delete(NumberRoute).where(NumberRoute.number == number))
             if a is None:
                 s.add(SchemeAssignment(number=number, scheme=row))
             else:
@@ -170,8 +176,10 @@ class SchemeService:
             raise _refuse(scheme.name, "a scheme with this name already exists (save it "
                                        "with replace to overwrite it)")
         before = {name: _parse(r) for name, r in rows.items()}
+        menus = _menus(s)
+        boxes = s.scalars(select(RoutingDocument.name).where(RoutingDocument.kind == "voicemail"))
         _check({**before, scheme.name: scheme}, before, scheme.name,
-               self._directory.snapshot())
+               self._directory.snapshot(), set(menus), set(boxes))
         doc, now, replaced = scheme_to_dict(scheme), self._clock(), row is not None
         if row is None:
             row = StoredScheme(name=scheme.name, created_at=now, assignments=[])
@@ -206,11 +214,12 @@ def register_usage_checkers(directory_service) -> None:
 
 
 def _check(after: Mapping[str, Scheme], before: Mapping[str, Scheme], name: str,
-           directory) -> None:
+           directory, menus: set[str], boxes: set[str]) -> None:
     """Problems of the saved scheme, plus any it causes elsewhere (a new cycle, ...); older
     problems of other schemes (e.g. an employee renamed since) do not block this save."""
-    old = set(validate(before, directory))
-    problems = [p for p in validate(after, directory) if p.scheme == name or p not in old]
+    old = set(validate(before, directory, menus=menus, boxes=boxes))
+    problems = [p for p in validate(after, directory, menus=menus, boxes=boxes)
+                if p.scheme == name or p not in old]
     if problems:
         raise SchemeError(problems)
 
@@ -257,6 +266,11 @@ def _company_number(s: Session, number) -> None:
 
 def _assignment(s: Session, number: str) -> SchemeAssignment | None:
     return s.scalar(select(SchemeAssignment).where(SchemeAssignment.number == number))
+
+
+def _menus(s: Session) -> dict:
+    return {r.name: menu_from_dict(r.document) for r in s.scalars(
+        select(RoutingDocument).where(RoutingDocument.kind == "ivr"))}
 
 
 def _parse(row: StoredScheme) -> Scheme:

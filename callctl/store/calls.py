@@ -21,7 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, se
 from .directory_models import Department, Employee
 from .models import Base, CallRecord
 
-OUTCOMES = ("answered", "missed", "fallback", "not_in_service", "in_progress")
+# ivr: the caller ended the call in a menu by choice (nobody needs to call back)
+OUTCOMES = ("answered", "missed", "voicemail", "ivr", "fallback", "not_in_service",
+            "in_progress")
 LEG_RESULTS = ("answered", "no_answer", "busy", "failed", "cancelled", "skipped")
 UNANSWERED = ("no_answer", "busy", "failed", "cancelled")  # it rang, nobody picked up there
 TAG_MAX = 64
@@ -107,12 +109,13 @@ class CallLog:
     # -- written by the daemon ------------------------------------------------------------------
 
     def started(self, call_id: str, direction: str, number: str, caller: str,
-                at: datetime) -> None:
+                at: datetime, caller_name: str | None = None) -> None:
         """Insert the record, or keep the existing one when a restarted daemon resumes it."""
         with self._tx() as s:
             if s.get(CallRecord, call_id) is None:
                 s.add(CallRecord(id=call_id, direction=direction, number=number, caller=caller,
-                                 started_at=_utc(at), outcome="in_progress"))
+                                 caller_name=caller_name, started_at=_utc(at),
+                                 outcome="in_progress"))
 
     def scheme_chosen(self, call_id: str, scheme: str | None, branch: str | None) -> None:
         with self._tx() as s:
@@ -134,12 +137,20 @@ class CallLog:
             rec.answered_leg, rec.answered_at = leg, _utc(at)
             rec.ring_seconds = _seconds(rec.started_at, at)
 
-    def ended(self, call_id: str, outcome: str, at: datetime, detail: str | None = None) -> None:
+    def voicemail_started(self, call_id: str, box: str) -> None:
+        with self._tx() as s:
+            if (rec := s.get(CallRecord, call_id)) is not None:
+                rec.voicemail_box = box
+
+    def ended(self, call_id: str, outcome: str, at: datetime, detail: str | None = None,
+              route: str | None = None) -> None:
         with self._tx() as s:
             rec = s.get(CallRecord, call_id)
             if rec is None:
                 return
             rec.ended_at, rec.outcome, rec.detail = _utc(at), outcome, detail
+            if route is not None:
+                rec.route = route
             if rec.answered_at is not None:
                 rec.talk_seconds = _seconds(rec.answered_at, at)
             else:
@@ -170,6 +181,13 @@ class CallLog:
             if s.get(CallRecord, call_id) is not None:
                 s.add(CallLeg(call_id=call_id, target=target, employee=employee, result="skipped",
                               reason=reason, rang_from=_utc(at), rang_to=_utc(at)))
+
+    def voicemail_of(self, call_id: str) -> tuple[str, str, str] | None:
+        """(box, caller, number dialled) of a call that went to voicemail, or None."""
+        with self._sessions() as s:
+            row = s.execute(select(CallRecord.voicemail_box, CallRecord.caller,
+                                   CallRecord.number).where(CallRecord.id == call_id)).first()
+        return tuple(row) if row is not None and row[0] is not None else None
 
     # -- edited by people -----------------------------------------------------------------------
 

@@ -58,6 +58,8 @@ class Employee(Base):
     access_level: Mapped[str] = mapped_column(String(16), default="operator")
     extension: Mapped[str] = mapped_column(String(8))
     online: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rung for a new call while already on one (off: a busy employee is skipped).
+    call_waiting: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Only a hash of the one-time invitation token is kept; the token itself is e-mailed.

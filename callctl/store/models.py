@@ -20,6 +20,7 @@ class CallRecord(Base):
     direction: Mapped[str] = mapped_column(String(16))  # inbound | internal
     number: Mapped[str] = mapped_column(String(64))  # what was dialled
     caller: Mapped[str] = mapped_column(String(128))
+    caller_name: Mapped[str | None] = mapped_column(String(128))  # as the caller's ID gave it
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -31,9 +32,11 @@ class CallRecord(Base):
     answered_leg: Mapped[str | None] = mapped_column(String(128))  # e.g. PJSIP/alice
     ring_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)
-    # in_progress | answered | missed | not_in_service | fallback
+    # in_progress | answered | missed | voicemail | ivr | not_in_service | fallback
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(String(255))
+    route: Mapped[str | None] = mapped_column(Text)  # menu choices, voicemail: in order
+    voicemail_box: Mapped[str | None] = mapped_column(String(128))  # where a message went
     category: Mapped[str | None] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
@@ -53,3 +56,5 @@ class CallRecord(Base):
 
 from . import directory_models  # noqa: E402,F401
 from . import scheme_models  # noqa: E402,F401
+from . import messages  # noqa: E402,F401
+from . import routing_models  # noqa: E402,F401

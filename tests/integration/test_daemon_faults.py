@@ -47,9 +47,12 @@ def test_given_the_daemon_is_stopped_when_customers_call_then_asterisk_dials_the
 
 def test_given_ten_bridged_calls_when_the_daemon_is_killed_then_they_survive_and_are_adopted(
         daemon, registered, lab, asterisk, ari):
-    # A test phone holds at most 4 calls (pjsua2's build), so 3 callers and 3 employees.
+    # A test phone holds at most 4 calls (pjsua2's build), so 3 callers and 3 employees,
+    # with call waiting on: each takes several calls at once.
     cli(daemon.path, "employees", "add", "--name", "Carol White", "--extension", "103",
-        "--email", "carol@example.com")
+        "--email", "carol@example.com", "--call-waiting")
+    for name in ("Alice Smith", "Bob Jones"):
+        cli(daemon.path, "employees", "edit", name, "--call-waiting")
     made = cli(daemon.path, "sip", "add", "--employee", "Carol White")
     cli(daemon.path, "numbers", "add", "--number", "+15550102", "--employee", "Carol White")
     carol = lab.phone(made["object"]["login"], made["password"],
@@ -78,6 +81,8 @@ def test_given_ten_bridged_calls_when_the_daemon_is_killed_then_they_survive_and
         for caller in callers:
             caller.close()
         cli(daemon.path, "employees", "delete", "Carol White", "--force")
+        for name in ("Alice Smith", "Bob Jones"):
+            cli(daemon.path, "employees", "edit", name, "--no-call-waiting")
 
 
 def survive_sigkill(daemon, calls, ari):

@@ -106,9 +106,10 @@ def test_given_an_offline_employee_when_their_extension_is_dialled_then_nobody_r
     try:
         daemon.wait_directory_loaded()
         call = registered["bob"].call("101")
-        call.wait_state("CONFIRMED")  # straight to "nobody is available", no ringing
+        call.wait_state("EARLY")  # straight to "nobody is available", no ringing
         registered["alice"].expect_no_incoming(within=1)
         call.wait_disconnected(timeout=15)
+        assert call.last_code == 480
     finally:
         cli(daemon.path, "employees", "edit", "Alice Smith", "--online")
         daemon.wait_directory_loaded()

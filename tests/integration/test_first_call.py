@@ -71,10 +71,12 @@ def test_given_nobody_answers_when_the_timeout_passes_then_the_caller_is_told_an
     ringing = registered["alice"].wait_incoming()
     started = daemon.wait_log("call.started", number=ALICE_NUMBER)
     ringing.wait_disconnected(timeout=8)  # Alice's phone stops ringing at the 4 s timeout
-    call.wait_state("CONFIRMED")  # answered to play "nobody is available"
-    assert audible(call.record(0.5))  # "nobody is available to take your call"
+    # "Nobody is available" as early media: heard, but the call is never answered (not
+    # billed), then refused with 480 Temporarily Unavailable.
+    assert audible(call.record(0.5))
     call.wait_disconnected(timeout=15)
-    assert call.disconnected_by_remote
+    assert call.disconnected_by_remote and (call.last_code, "CONFIRMED" in call._seen) == \
+        (480, False)
     daemon.wait_log("call.ended", call=started["call"], outcome="missed")
     ari.assert_clean()
     record = call_log(daemon).get(started["call"])
@@ -86,11 +88,12 @@ def test_given_an_unknown_number_when_called_then_not_in_service_prompt_and_log(
         daemon, registered, carrier, ari):
     call = carrier.call(UNKNOWN_NUMBER, caller_id=CUSTOMER)
     logged = daemon.wait_log("call.not_in_service", number=UNKNOWN_NUMBER)
-    assert "not a company number" in logged["reason"]
-    call.wait_state("CONFIRMED")
-    assert audible(call.record(0.5))
+    assert "not a company number" in daemon.wait_log("call.planned", call=logged["call"])["reason"]
+    call.wait_state("EARLY")
+    assert audible(call.record(0.5))  # early media: the caller's carrier bills nothing
     call.wait_disconnected(timeout=15)  # after "the number you have dialed is not in service"
-    assert call.disconnected_by_remote
+    assert call.disconnected_by_remote and (call.last_code, "CONFIRMED" in call._seen) == \
+        (404, False)
     daemon.wait_log("call.ended", call=logged["call"], outcome="not_in_service")
     ari.assert_clean()
 

@@ -106,7 +106,7 @@ def test_given_recent_when_called_like_the_daemon_does_then_newest_first(log):
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"outcome": "voicemail"}, ValueError, "outcome: unknown 'voicemail'"),
+    ({"outcome": "voicemails"}, ValueError, "outcome: unknown 'voicemails'"),
     ({"limit": 0}, ValueError, "limit: must be between 1 and 500, got 0"),
     ({"limit": 501}, ValueError, "limit: must be between 1 and 500, got 501"),
     ({"before": "garbage!"}, BadCursor, "not a cursor from a previous page: 'garbage!'"),

@@ -9,7 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from callctl.directory import DirectoryService
-from callctl.domain.plan import Trunk, plan_inbound
+from callctl.domain.catalog import Catalog
+from callctl.domain.directory import ALL_REACHABLE
+from callctl.domain.planner import plan_number
+from callctl.pbx.dial import dial_string
 from callctl.store.db import alembic_config, make_engine, sessions, upgrade
 from callctl.store.models import Base
 
@@ -249,9 +252,10 @@ def test_given_a_directory_when_snapshotting_then_routing_sees_it(d):
     assert snap.by_login(login) is ann and snap.by_extension("200").name == "Sales"
     assert [(n.number, n.employee, n.ring_timeout, n.fallback) for n in snap.numbers] == \
         [("+15550100", "Ann Lee", 20, "Bob Stone")]
-    plan = plan_inbound(snap, "+15550100", Trunk())
-    assert [leg.dial for leg in plan.blocks[0].legs] == [f"PJSIP/{login}",
-                                                         "PJSIP/+15550199@carrier"]
+    plan = plan_number("+15550100", Catalog(snap), ALL_REACHABLE, datetime.now(timezone.utc),
+                       "UTC")
+    assert [dial_string(t, "carrier") for t in plan.steps[0].targets] == \
+        [f"PJSIP/{login}", "PJSIP/+15550199@carrier"]
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")

@@ -173,7 +173,7 @@ def test_given_contacts_when_swapping_roles_then_kept_in_order(d):
 def test_given_an_unknown_field_or_employee_when_editing_then_refused(d):
     refused(d, lambda: d.edit_employee("Ann Lee", salary=1),
             "employee 'Ann Lee': salary: cannot be edited (editable: full_name, extension, "
-            "department, access_level, phone_numbers, other_contacts, online)")
+            "department, access_level, phone_numbers, other_contacts, online, call_waiting)")
     refused(d, lambda: d.edit_employee("Nobody", online=False),
             "employee 'Nobody': full_name: not found")
     refused(d, lambda: d.edit_employee("Ann Lee", online="yes"),

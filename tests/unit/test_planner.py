@@ -3,13 +3,14 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from callctl.domain.directory import ALL_REACHABLE, Department, Directory, Employee, Presence
-from callctl.domain.plan import Block, Leg, Trunk
+from callctl.domain.catalog import Catalog
+from callctl.domain.flow import NOBODY_AVAILABLE, Ring, Target
 from callctl.domain.planner import plan_call
+from callctl.pbx.dial import dial_string
 from callctl.domain.schedule import WeeklySchedule
 from callctl.domain.scheme import BlockSpec, Branch, Direction, Scheme
 
 TZ = "Europe/Berlin"
-TRUNK = Trunk("carrier")
 TUESDAY_10 = datetime(2026, 11, 24, 10, 15, tzinfo=ZoneInfo(TZ))
 SATURDAY_19 = datetime(2026, 11, 28, 19, 5, tzinfo=ZoneInfo(TZ))
 WEEKDAYS = WeeklySchedule.from_dict({"days": "mon-fri", "hours": ["09:00-18:00"]})
@@ -32,11 +33,19 @@ def scheme(kind, *blocks, name="Sales", schedule=WEEKDAYS, branch="Weekdays"):
 
 def plan(s, at=TUESDAY_10, directory=DIRECTORY, presence=REGISTERED, sticky=None, more=()):
     schemes = {s.name: s, **{m.name: m for m in more}}
-    return plan_call(s.name, schemes, directory, at, TZ, presence, TRUNK, sticky)
+    return plan_call(s.name, Catalog(directory, schemes), presence, at, TZ, sticky)
 
 
 def dials(result):
-    return [[leg.dial for leg in block.legs] for block in result.plan.blocks]
+    return [[dial_string(t, "carrier") for t in step.targets] for step in result.ring_steps]
+
+
+def sip(login, employee=None):
+    return Target("sip", login, employee)
+
+
+def phone(number, employee=None):
+    return Target("phone", number, employee)
 
 
 def offline(*names):
@@ -51,21 +60,21 @@ def test_given_sales_team_sequential_when_planned_then_manager_1_then_2_then_hea
     s = scheme("sequential", BlockSpec((d("sip_account", "maria"), d("sip_account", "mark")), 20),
                BlockSpec((d("phone_number", "+15550199"),), 30))
     result = plan(s)
-    assert result.plan.blocks == (
-        Block((Leg("PJSIP/maria", "Maria Manager"),), 20),
-        Block((Leg("PJSIP/mark", "Mark Manager"),), 20),
-        Block((Leg("PJSIP/+15550199@carrier"),), 30))
+    assert result.ring_steps == (
+        Ring((sip("maria", "Maria Manager"),), 20),
+        Ring((sip("mark", "Mark Manager"),), 20),
+        Ring((phone("+15550199"),), 30))
     assert result.branch == "Weekdays" and not result.uncovered
     assert result.reason == "scheme 'Sales', branch 'Weekdays'"
     assert result.format_trace() == "\n".join([
         "scheme 'Sales' (sequential), call at Tue 2026-11-24 10:15 (Europe/Berlin)",
         "branch 'Weekdays' chosen: Mon–Fri 09:00–18:00 contains Tue 10:15",
         "block 1, 20 s each, one by one:",
-        "  step 1: sip_account 'maria' rings PJSIP/maria for 20 s",
-        "  step 2: sip_account 'mark' rings PJSIP/mark for 20 s",
+        "  step 1: sip_account 'maria' rings SIP maria for 20 s",
+        "  step 2: sip_account 'mark' rings SIP mark for 20 s",
         "block 2, 30 s:",
-        "  step 3: phone_number '+15550199' rings PJSIP/+15550199@carrier for 30 s",
-        "then the call ends as missed"])
+        "  step 3: phone_number '+15550199' rings phone +15550199 for 30 s",
+        "then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends as missed"])
 
 
 def test_given_parallel_managers_when_planned_then_all_sip_accounts_then_all_mobiles():
@@ -74,7 +83,7 @@ def test_given_parallel_managers_when_planned_then_all_sip_accounts_then_all_mob
     result = plan(s)
     assert dials(result) == [["PJSIP/maria", "PJSIP/mark"],
                              ["PJSIP/+15550101@carrier", "PJSIP/+15550102@carrier"]]
-    assert [b.timeout for b in result.plan.blocks] == [15, 25]
+    assert [b.timeout for b in result.ring_steps] == [15, 25]
     assert "block 1, 15 s, all together:" in result.trace
     assert "  -> step 1: these ring together for 15 s" in result.trace
 
@@ -117,7 +126,7 @@ def test_given_utc_instant_when_planned_then_branch_chosen_in_project_zone():
 def test_given_no_branch_covers_time_when_planned_then_uncovered_with_reason():
     result = plan(scheme("sequential", BlockSpec((d("employee", "Maria Manager"),), 20)),
                   at=SATURDAY_19)
-    assert result.uncovered and result.plan.blocks == ()
+    assert result.uncovered and result.ring_steps == ()
     assert result.reason == \
         "no branch of 'Sales' covers Sat 19:05: the call goes to the number's fallback"
     assert result.trace[-2:] == (
@@ -125,7 +134,7 @@ def test_given_no_branch_covers_time_when_planned_then_uncovered_with_reason():
 
 
 def test_given_unknown_scheme_when_planned_then_uncovered():
-    result = plan_call("Ghost", {}, DIRECTORY, TUESDAY_10, TZ, REGISTERED, TRUNK)
+    result = plan_call("Ghost", Catalog(DIRECTORY), REGISTERED, TUESDAY_10, TZ)
     assert result.uncovered and result.trace == \
         ("no scheme 'Ghost': the call goes to the number's fallback",)
 
@@ -143,7 +152,7 @@ def test_given_block_of_only_offline_people_when_planned_then_dropped_at_once():
                                       d("employee", "Mark Manager")), 20),
                BlockSpec((d("phone_number", "+15550199"),), 30))
     result = plan(s, directory=offline("Maria Manager", "Mark Manager"))
-    assert result.plan.blocks == (Block((Leg("PJSIP/+15550199@carrier"),), 30),)
+    assert result.ring_steps == (Ring((phone("+15550199"),), 30),)
     assert result.trace[2:6] == ("block 1, 20 s, all together:",
                                  "  skip employee 'Maria Manager': offline",
                                  "  skip employee 'Mark Manager': offline",
@@ -153,16 +162,16 @@ def test_given_block_of_only_offline_people_when_planned_then_dropped_at_once():
 def test_given_nobody_reachable_at_all_when_planned_then_ends_missed_at_once():
     s = scheme("sequential", BlockSpec((d("sip_account", "maria"),), 20))
     result = plan(s, presence=Presence())
-    assert result.plan.blocks == () and not result.uncovered
+    assert result.ring_steps == () and not result.uncovered
     assert result.trace[-2:] == ("  skip sip_account 'maria': not registered",
-                                 "nothing can ring now: the call ends as missed at once")
+                                 "then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends as missed")
 
 
 def test_given_employee_with_unregistered_phone_when_planned_then_other_contacts_ring():
     s = scheme("parallel", BlockSpec((d("employee", "Maria Manager"),), 20))
     result = plan(s, presence=Presence(frozenset({"mark"})))
     assert dials(result) == [["PJSIP/+15550101@carrier"]]
-    assert "  employee 'Maria Manager' rings PJSIP/+15550101@carrier (SIP maria not " \
+    assert "  employee 'Maria Manager' rings phone +15550101 (SIP maria not " \
            "registered)" in result.trace
 
 
@@ -171,15 +180,15 @@ def test_given_department_when_planned_then_every_reachable_member_rings():
     result = plan(s, directory=offline("Mark Manager"), presence=Presence(frozenset({"maria"})))
     assert dials(result) == [["PJSIP/maria", "PJSIP/+15550101@carrier",
                               "PJSIP/+15550199@carrier"]]
-    assert result.plan.blocks[0].legs[0].employee == "Maria Manager"
+    assert result.ring_steps[0].targets[0].employee == "Maria Manager"
     assert "Mark Manager offline; Helen Head SIP helen not registered" in result.trace[3]
 
 
 def test_given_sip_account_direction_when_planned_then_owner_recorded_for_the_call_log():
     s = scheme("sequential", BlockSpec((d("sip_account", "mark"), d("sip_account", "lobby")), 20))
     result = plan(s, presence=Presence(frozenset({"mark", "lobby"})))
-    assert result.plan.blocks == (Block((Leg("PJSIP/mark", "Mark Manager"),), 20),
-                                  Block((Leg("PJSIP/lobby", None),), 20))
+    assert result.ring_steps == (Ring((sip("mark", "Mark Manager"),), 20),
+                                  Ring((sip("lobby", None),), 20))
 
 
 def test_given_same_phone_twice_in_parallel_block_when_planned_then_rung_once():
@@ -194,11 +203,14 @@ def test_given_sticky_employee_when_planned_then_rung_first_for_first_block_time
     s = scheme("sequential", BlockSpec((d("sip_account", "maria"), d("sip_account", "mark")), 20),
                BlockSpec((d("phone_number", "+15550199"),), 30))
     result = plan(s, sticky="Mark Manager")
-    assert result.plan.blocks[0] == Block((Leg("PJSIP/mark", "Mark Manager"),
-                                           Leg("PJSIP/+15550102@carrier", "Mark Manager")), 20)
-    assert dials(result)[1:] == [["PJSIP/maria"], ["PJSIP/mark"], ["PJSIP/+15550199@carrier"]]
+    assert result.ring_steps[0] == Ring((sip("mark", "Mark Manager"),
+                                           phone("+15550102", "Mark Manager")), 20)
+    # Rung once: the scheme's own block leaves Mark out (he rang first already).
+    assert dials(result)[1:] == [["PJSIP/maria"], ["PJSIP/+15550199@carrier"]]
+    assert "  skip sip_account 'mark': rung first already (sticky)" in result.trace
     assert result.trace[2] == ("sticky: step 1: Mark Manager talked to this caller today: "
-                               "rings PJSIP/mark, PJSIP/+15550102@carrier for 20 s")
+                               "rings SIP mark, phone +15550102 for 20 s; not rung again "
+                               "later")
 
 
 def test_given_sticky_employee_offline_when_planned_then_scheme_starts_at_once():
@@ -223,7 +235,7 @@ def test_given_scheme_direction_when_planned_then_its_branch_inlined_in_order():
     result = plan(s, more=(night,))
     assert dials(result) == [["PJSIP/maria"], ["PJSIP/helen", "PJSIP/+15550199@carrier"],
                              ["PJSIP/mark"]]
-    assert [b.timeout for b in result.plan.blocks] == [20, 40, 20]
+    assert [b.timeout for b in result.ring_steps] == [20, 40, 20]
     assert "  scheme 'Backup' (parallel): branch 'Always' (every day 00:00–23:59), walked " \
            "from its start:" in result.trace
 
@@ -253,10 +265,10 @@ def test_given_referenced_scheme_uncovered_or_cyclic_when_planned_then_skipped_s
 
 
 def test_given_not_yet_supported_direction_when_planned_then_skipped_not_crashed():
-    s = scheme("sequential", BlockSpec((d("voicemail", "general"), d("sip_account", "maria")), 20))
+    s = scheme("sequential", BlockSpec((d("queue", "general"), d("sip_account", "maria")), 20))
     result = plan(s)
     assert dials(result) == [["PJSIP/maria"]]
-    assert "  skip voicemail 'general': not yet supported" in result.trace
+    assert "  skip queue 'general': not yet supported" in result.trace
 
 
 def test_given_assume_all_reachable_when_planned_then_every_contact_rings():

@@ -21,10 +21,10 @@ async def test_given_many_writes_at_once_when_recorded_then_all_land_in_order(ca
     recorder = CallRecorder(call_log)
     futures = []
     for n in range(50):
-        futures += [recorder.submit("started", f"c{n}", "inbound", "+1555", "+1666", AT),
-                    recorder.submit("leg_started", f"c{n}", f"l{n}", "PJSIP/a", "A", AT),
-                    recorder.submit("leg_ended", f"l{n}", "answered", AT),
-                    recorder.submit("ended", f"c{n}", "answered", AT)]
+        futures += [recorder.submit(CallLog.started, f"c{n}", "inbound", "+1555", "+1666", AT),
+                    recorder.submit(CallLog.leg_started, f"c{n}", f"l{n}", "PJSIP/a", "A", AT),
+                    recorder.submit(CallLog.leg_ended, f"l{n}", "answered", AT),
+                    recorder.submit(CallLog.ended, f"c{n}", "answered", AT)]
     await asyncio.gather(*futures)
     recorder.close()
     record = call_log.get("c49")
@@ -33,9 +33,9 @@ async def test_given_many_writes_at_once_when_recorded_then_all_land_in_order(ca
 
 async def test_given_one_bad_write_in_a_batch_when_recorded_then_only_it_is_lost(call_log):
     recorder = CallRecorder(call_log)
-    good = recorder.submit("started", "c1", "inbound", "+1555", "+1666", AT)
-    bad = recorder.submit("leg_ended", "l1", "exploded", AT)  # not a leg result
-    after = recorder.submit("ended", "c1", "missed", AT)
+    good = recorder.submit(CallLog.started, "c1", "inbound", "+1555", "+1666", AT)
+    bad = recorder.submit(CallLog.leg_ended, "l1", "exploded", AT)  # not a leg result
+    after = recorder.submit(CallLog.ended, "c1", "missed", AT)
     await asyncio.gather(good, after)
     with pytest.raises(ValueError):
         await bad

@@ -210,10 +210,10 @@ call from +4930555 to 5550100 at Thu 2026-11-26 10:30 (Europe/Berlin)
 scheme 'Sales team' (sequential), call at Thu 2026-11-26 10:30 (Europe/Berlin)
 branch 'weekdays' chosen: Mon–Fri 09:00–18:00 contains Thu 10:30
 block 1, 15 s each, one by one:
-  step 1: employee 'Mia Park' rings PJSIP/mia for 15 s
-  step 2: employee 'Max Stone' rings PJSIP/max for 15 s
-  step 3: phone_number '+15550199' rings PJSIP/+15550199@carrier for 15 s
-then the call ends as missed
+  step 1: employee 'Mia Park' rings SIP mia for 15 s
+  step 2: employee 'Max Stone' rings SIP max for 15 s
+  step 3: phone_number '+15550199' rings phone +15550199 for 15 s
+then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends as missed
 """
 
 
@@ -224,8 +224,8 @@ scheme 'Sales team' (sequential), call at Sat 2026-11-28 11:00 (Europe/Berlin)
 branch 'weekdays' (Mon–Fri 09:00–18:00) does not cover Sat 11:00
 branch 'weekend' chosen: Sat 10:00–14:00 contains Sat 11:00
 block 1, 30 s:
-  step 1: phone_number '+15550199' rings PJSIP/+15550199@carrier for 30 s
-then the call ends as missed
+  step 1: phone_number '+15550199' rings phone +15550199 for 30 s
+then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends as missed
 """
 
 
@@ -236,18 +236,19 @@ def test_given_an_unregistered_phone_and_an_offline_employee_when_simulated_then
     lines = simulate(sales, capsys, THURSDAY).splitlines()
     assert lines[4:7] == ["  skip employee 'Mia Park': SIP mia not registered",
                           "  skip employee 'Max Stone': offline",
-                          "  step 1: phone_number '+15550199' rings PJSIP/+15550199@carrier "
+                          "  step 1: phone_number '+15550199' rings phone +15550199 "
                           "for 15 s"]
-    assert "step 2: employee 'Max Stone' rings PJSIP/max for 15 s" in \
+    assert "step 2: employee 'Max Stone' rings SIP max for 15 s" in \
         simulate(sales, capsys, THURSDAY, "--assume-all-reachable")
 
 
 def test_given_a_sticky_employee_when_simulated_then_they_ring_first(sales, capsys):
     lines = simulate(sales, capsys, THURSDAY, "--sticky-employee", "Max Stone").splitlines()
     assert lines[3:6] == [
-        "sticky: step 1: Max Stone talked to this caller today: rings PJSIP/max for 15 s",
+        "sticky: step 1: Max Stone talked to this caller today: rings SIP max for 15 s; not "
+        "rung again later",
         "block 1, 15 s each, one by one:",
-        "  step 2: employee 'Mia Park' rings PJSIP/mia for 15 s"]
+        "  step 2: employee 'Mia Park' rings SIP mia for 15 s"]
 
 
 def test_given_an_uncovered_minute_when_simulated_then_the_fallback_is_named(sales, capsys):
@@ -259,16 +260,17 @@ def test_given_an_uncovered_minute_when_simulated_then_the_fallback_is_named(sal
 def test_given_a_number_without_scheme_when_simulated_then_its_employee_rings(env, capsys):
     assert simulate(env, capsys, THURSDAY) == (
         "call from +4930555 to 5550100 at Thu 2026-11-26 10:30 (Europe/Berlin)\n"
-        "number 5550100 has no forwarding scheme: it rings its employee target\n"
-        "5550100 rings Mia Park\n"
-        "step 1: rings PJSIP/mia for 30 s\n"
-        "then the call ends as missed\n")
+        "number 5550100 rings Mia Park: step 1: rings SIP mia for 30 s\n"
+        "then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends as "
+        "missed\n")
 
 
 def test_given_not_a_company_number_when_simulated_then_not_in_service(env, capsys):
     code, out, _ = run(env, capsys, "simulate", "--number", "999", "--caller", "1",
                        "--at", THURSDAY)
-    assert (code, out.splitlines()[-1]) == (0, "999 is not a company number: not in service")
+    assert (code, out.splitlines()[-1]) == (0, "999 is not a company number: the caller hears "
+                                               "asterisk 'ss-noservice' (not answered) and the "
+                                               "call ends")
 
 
 def test_given_a_bad_time_when_simulated_then_exit_2(env, capsys):

@@ -147,8 +147,8 @@ def test_given_many_problems_when_saved_then_all_are_reported_at_once(d, s):
             "scheme 'Bad', branch 'weekdays', block 1: timeout 0 s: must be between 1 and 600\n"
             "scheme 'Bad', branch 'weekdays', block 1: direction employee 'Nobody': no such "
             "employee\n"
-            "scheme 'Bad', branch 'weekdays', block 1: direction voicemail 'box': not yet "
-            "supported")
+            "scheme 'Bad', branch 'weekdays', block 1: direction voicemail 'box': no such "
+            "voicemail box")
 
 
 def test_given_two_schemes_when_a_replace_closes_a_cycle_then_refused(d, s):

@@ -1,0 +1,320 @@
+"""What a call's steps work with: its events, its caller, its legs and bridges, the
+call log. One CallContext per call; steps (calls/steps/) get it and nothing else.
+
+Events for the call's channels, playbacks and recordings arrive in its own queue (see
+router.py). `next_event` keeps the Call model current on every event (a leg that ended,
+the caller gone) so that steps only look at what concerns them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable
+
+from .. import log
+from ..domain.flow import Prompt, Step, Target
+from ..pbx.ari import AriError, NotFound
+from ..pbx.dial import dial_string
+from ..pbx.events import Event
+from ..store.calls import CallLog
+from .model import Bridge, Call, Leg
+from .outcome import CallerGone, Outcome
+
+if TYPE_CHECKING:
+    from ..domain.catalog import Catalog
+    from ..domain.directory import Presence
+    from ..pbx.ari import Ari
+    from .busy import BusyBoard
+    from .recorder import CallRecorder
+    from .router import Router
+
+GONE = frozenset({"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"})
+# Q.850 causes of a leg that stopped ringing by itself -> the call log's leg result.
+LEG_RESULT_BY_CAUSE = {16: "no_answer", 17: "busy", 18: "no_answer", 19: "no_answer",
+                       21: "busy"}
+LEG_PREFIX = "callctl-"  # ids of the channels, bridges, playbacks this daemon creates
+# Kept on Asterisk's channels (ari.conf channelvars shows them in every channel listing),
+# so a restarted daemon finds each call's parts again: see calls/reconcile.py.
+CALL_VAR, PARTY_VAR, STEP_VAR = "CALLCTL_CALL", "CALLCTL_PARTY", "CALLCTL_STEP"
+PROMPT_GUARD_S = 600  # a prompt whose end was never reported (events lost) stops waiting
+
+
+@dataclass
+class Services:
+    """What a call needs from the rest of the daemon (built in app.py)."""
+    ari: "Ari"
+    call_log: CallLog  # reads (sticky routing); writes go through the recorder
+    recorder: "CallRecorder"
+    catalog: Callable[[], "Catalog"]
+    presence: Callable[[], "Presence"]  # registrations and who is busy, now
+    busy: "BusyBoard"
+    media: Callable[[Prompt], str]  # a prompt as an Asterisk media URI
+    fallback_context: str
+    trunk: str = "carrier"
+    timezone: str = "UTC"
+    sticky: bool = False  # a caller who talked to someone today reaches them first
+    mailroom: object | None = None  # takes recorded messages (voicemail/mailroom.py)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id(kind: str) -> str:
+    return f"{LEG_PREFIX}{kind}-{uuid.uuid4().hex[:12]}"
+
+
+class CallContext:
+    def __init__(self, services: Services, router: "Router", call: Call):
+        self.s, self.router, self.call = services, router, call
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.caller_alive = True
+        self.caller_up = False  # answered (by us): media steps need it, prompts bill it
+        self.music_on_hold = False  # what the caller hears while people ring
+        self._waiting: str | None = None  # "ring" | "moh" | a ringback playback id
+        self.hangup_cause: int | None = None  # how the caller is hung up at the end
+        self.engaged: set[str] = set()  # parties this call made busy (released at its end)
+        self._db: asyncio.Future | None = None  # the last call-log write
+
+    @property
+    def caller(self) -> str:
+        return self.call.id
+
+    def loop_time(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def until(self, seconds: float, deadline: float | None) -> float:
+        """The earlier of `seconds` from now and the enclosing step's deadline."""
+        end = self.loop_time() + seconds
+        return end if deadline is None else min(end, deadline)
+
+    async def run_steps(self, steps: tuple[Step, ...], deadline: float | None) -> Outcome:
+        from .steps import run_steps  # the runners import this module
+        return await run_steps(self, steps, deadline)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def deliver(self, ev: Event) -> None:
+        self.queue.put_nowait(ev)
+
+    async def next_event(self, deadline: float | None) -> Event | None:
+        """The next event for this call, None at the deadline; raises CallerGone."""
+        while True:
+            if deadline is None:
+                ev = await self.queue.get()
+            else:
+                remaining = deadline - self.loop_time()
+                if remaining <= 0:
+                    return None
+                try:
+                    ev = await asyncio.wait_for(self.queue.get(), remaining)
+                except asyncio.TimeoutError:
+                    return None
+            if ev.type in GONE:
+                if ev.channel_id == self.caller:
+                    self.caller_alive = False
+                    raise CallerGone()
+                leg = self.call.legs.get(ev.channel_id)
+                if leg is not None and leg.state != "gone":
+                    self._leg_gone(leg, ev)
+            if ev.type == "StasisStart" and ev.channel_id == self.caller:
+                continue  # a resumed call's own late StasisStart
+            return ev
+
+    def _leg_gone(self, leg: Leg, ev: Event) -> None:
+        if leg.state == "ringing":
+            log.event("call.leg_ended", call=self.call.id, leg=leg.dial,
+                      cause=ev.raw.get("cause_txt") or ev.cause)
+            self.record(CallLog.leg_ended, leg.channel_id,
+                        LEG_RESULT_BY_CAUSE.get(ev.cause, "failed"), now(),
+                        ev.raw.get("cause_txt"))
+        self._forget_leg(leg)
+
+    def _forget_leg(self, leg: Leg) -> None:
+        if leg.state == "ringing" and leg.party is not None:
+            self.s.busy.stopped_ringing(leg.party, leg.channel_id)
+        leg.state = "gone"
+        self.router.disown(leg.channel_id)
+
+    # -- the caller ---------------------------------------------------------------------------
+
+    async def answer(self) -> None:
+        if not self.caller_up:
+            await self._caller_request(self.s.ari.answer(self.caller))
+            self.caller_up = True
+
+    async def progress(self) -> None:
+        await self._caller_request(self.s.ari.progress(self.caller))
+
+    async def mark_step(self, value: str) -> None:
+        """Where the caller is (menu, voicemail), kept on the channel for a restart."""
+        await self._caller_request(self.s.ari.set_variable(self.caller, STEP_VAR, value))
+
+    async def start_waiting(self) -> None:
+        """What the caller hears while people ring: ringback (180 before an answer, an
+        in-band tone after one) or, if the scheme says so, music on hold."""
+        if self._waiting is not None:
+            return
+        if self.music_on_hold:
+            self._waiting = "moh"
+            await self.answer()
+            await self._caller_request(self.s.ari.request(
+                "POST", f"/channels/{self.caller}/moh"))
+        elif self.caller_up:
+            self._waiting = new_id("pb")
+            await self._caller_request(self.s.ari.play(self.caller, "tone:ring",
+                                                       self._waiting))
+        else:
+            self._waiting = "ring"
+            await self._caller_request(self.s.ari.ring(self.caller))
+
+    async def stop_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting == "moh":
+            await self.quiet(self.s.ari.request("DELETE", f"/channels/{self.caller}/moh"))
+        elif waiting is not None and waiting != "ring":
+            await self.quiet(self.s.ari.stop_playback(waiting))
+
+    async def play(self, prompt: Prompt) -> str:
+        """Start a prompt on the caller; returns the playback id (its events come here)."""
+        playback_id = new_id("pb")
+        self.router.own(playback_id, self)
+        await self._caller_request(self.s.ari.play(self.caller, self.s.media(prompt),
+                                                   playback_id))
+        return playback_id
+
+    async def play_to_end(self, prompt: Prompt, deadline: float | None = None,
+                          digits: str = "") -> str | None:
+        """Play a prompt until it ends (or the deadline). A key in `digits` pressed meanwhile
+        stops it and is returned (barge-in)."""
+        if deadline is None:
+            deadline = self.until(PROMPT_GUARD_S, None)
+        playback_id = await self.play(prompt)
+        try:
+            while True:
+                ev = await self.next_event(deadline)
+                if ev is None:
+                    return None
+                if ev.playback_id == playback_id and ev.type in ("PlaybackFinished",
+                                                                 "PlaybackFailed"):
+                    if ev.type == "PlaybackFailed":
+                        log.event("call.prompt_failed", logging.WARNING, call=self.call.id,
+                                  prompt=str(prompt))
+                    return None
+                if ev.type == "ChannelDtmfReceived" and ev.channel_id == self.caller \
+                        and ev.digit in digits:
+                    await self.quiet(self.s.ari.stop_playback(playback_id))
+                    return ev.digit
+        finally:
+            self.router.disown(playback_id)
+
+    async def start_recording(self, name: str, max_seconds: int, silence_seconds: int) -> None:
+        """Record the caller (after a beep) into Asterisk's store as `name`; '#' ends it."""
+        await self._caller_request(self.s.ari.record(self.caller, name, max_seconds,
+                                                     silence_seconds))
+
+    async def _caller_request(self, coro) -> None:
+        try:
+            await coro
+        except NotFound:
+            self.caller_alive = False
+            raise CallerGone() from None
+
+    # -- legs ---------------------------------------------------------------------------------
+
+    def caller_id_for_legs(self) -> str:
+        call = self.call
+        if call.kind == "internal":
+            employee = self.s.catalog().directory.by_login(call.caller_login)
+            if employee is not None:
+                return f'"{employee.name}" <{employee.extension}>'
+        name = f'"{call.caller_name}" ' if call.caller_name else ""
+        return f"{name}<{call.caller_number}>"
+
+    async def originate(self, target: Target, timeout: float) -> Leg | None:
+        """Start ringing `target`; None when Asterisk refused to dial it (logged)."""
+        channel_id = f"{LEG_PREFIX}{self.call.id}-{uuid.uuid4().hex[:8]}"
+        leg = Leg(channel_id, "callee", target, dial_string(target, self.s.trunk))
+        # Registered before the POST: the leg's first event can beat the HTTP response.
+        self.call.legs[channel_id] = leg
+        self.router.own(channel_id, self)
+        try:
+            await self.s.ari.originate(leg.dial, channel_id, f"dialed,{self.call.id}",
+                                       caller_id=self.caller_id_for_legs(),
+                                       timeout=int(timeout) + 5,
+                                       variables={CALL_VAR: self.call.id,
+                                                  PARTY_VAR: leg.party})
+        except AriError as exc:
+            del self.call.legs[channel_id]
+            self.router.disown(channel_id)
+            log.event("call.leg_failed", logging.WARNING, call=self.call.id, leg=leg.dial,
+                      reason=str(exc))
+            self.record(CallLog.leg_skipped, self.call.id, leg.dial, leg.employee,
+                        f"could not be dialled: {exc}", now())
+            return None
+        self.s.busy.ringing(leg.party, channel_id, self.call.id, self.deliver)
+        self.record(CallLog.leg_started, self.call.id, channel_id, leg.dial, leg.employee,
+                    now())
+        log.event("call.leg_ringing", call=self.call.id, leg=leg.dial, employee=leg.employee)
+        return leg
+
+    async def drop(self, legs: list[Leg], result: str) -> None:
+        """Hang up legs that still ring; the call log gets `result` for each."""
+        legs = [leg for leg in legs if leg.state == "ringing"]
+        for leg in legs:
+            self._forget_leg(leg)
+            self.record(CallLog.leg_ended, leg.channel_id, result, now())
+        await asyncio.gather(*(self.quiet(self.s.ari.hangup(leg.channel_id)) for leg in legs))
+
+    def took_call(self, leg: Leg) -> None:
+        """`leg` answered: it is the call's person; they are busy from now."""
+        self.s.busy.stopped_ringing(leg.party, leg.channel_id)
+        leg.state = "up"
+        self.call.answered = leg
+        self.record(CallLog.leg_ended, leg.channel_id, "answered", now())
+        self.engage(leg.party)
+
+    def engage(self, party: str | None) -> None:
+        if party is not None:
+            self.engaged.add(party)
+            self.s.busy.engage(party, self.call.id)
+
+    def release_all(self) -> None:
+        for party in self.engaged:
+            self.s.busy.release(party, self.call.id)
+        self.engaged.clear()
+
+    async def connect(self, leg: Leg) -> None:
+        """Caller and `leg` talk: answered, in a mixing bridge of the call's own."""
+        await self.stop_waiting()
+        bridge = Bridge(new_id("br"))
+        self.call.bridges[bridge.id] = bridge
+        self.router.own(bridge.id, self)
+        await asyncio.gather(self.answer(),
+                             self.s.ari.create_bridge(bridge.id, f"call {self.call.id}"))
+        await self.s.ari.add_to_bridge(bridge.id, [self.caller, leg.channel_id])
+        bridge.members.update((self.caller, leg.channel_id))
+
+    # -- the world and the log ------------------------------------------------------------------
+
+    def record(self, write: Callable, *args) -> None:
+        """A call-log write (a CallLog method and its arguments): in order, off the event
+        loop, batched (see recorder.py)."""
+        self._db = self.s.recorder.submit(write, *args)
+
+    async def flushed(self) -> None:
+        if self._db is not None:
+            await asyncio.gather(self._db, return_exceptions=True)
+
+    async def quiet(self, coro) -> None:
+        """A clean-up request: its failure is logged, never raised."""
+        try:
+            await coro
+        except (AriError, OSError, asyncio.TimeoutError) as exc:
+            log.event("ari.request_failed", logging.WARNING, call=self.call.id, error=str(exc))
+        except Exception as exc:  # aiohttp errors while Asterisk is away
+            log.event("ari.request_failed", logging.WARNING, call=self.call.id,
+                      error=repr(exc))

@@ -1,0 +1,169 @@
+"""IVR menus: a greeting, then a digit picks where the call goes.
+
+Plain immutable data and its YAML form. A menu is a direction kind of schemes (`ivr: Main`)
+and can serve a company number directly. What a digit leads to is planned when it is
+pressed (see planner.plan_direction), so a menu always routes by the directory as it is
+then: who is online, which branch of a scheme covers that minute.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .flow import Prompt
+from .scheme import Direction, direction_from_dict
+
+DIGITS = "0123456789*#"
+MENU_ONLY_KINDS = ("repeat", "hangup")  # options that are not directions elsewhere
+MAX_DIGIT_TIMEOUT = 60
+MAX_RETRIES = 9
+MAX_RING_TIMEOUT = 600
+
+DEFAULT_INVALID = Prompt("ivr-invalid", "default")
+DEFAULT_NO_INPUT = Prompt("ivr-no-input", "default")
+
+
+@dataclass(frozen=True)
+class IvrMenu:
+    name: str
+    greeting: Prompt
+    options: tuple[tuple[str, Direction], ...]  # (digit, where it leads), in digit order
+    digit_timeout: int = 5  # seconds to wait for a digit once the greeting has played
+    retries: int = 2  # replays after an invalid digit or no digit, before `final`
+    invalid_prompt: Prompt = DEFAULT_INVALID
+    no_input_prompt: Prompt = DEFAULT_NO_INPUT
+    final: Direction | None = None  # after the retries; None: the scheme's next step
+    ring_timeout: int = 30  # how long the people a digit chooses ring
+    _by_digit: dict = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_digit", dict(self.options))
+
+    def choice(self, digit: str) -> Direction | None:
+        return self._by_digit.get(digit)
+
+    def prompts(self) -> list[Prompt]:
+        return [self.greeting, self.invalid_prompt, self.no_input_prompt]
+
+    def directions(self) -> list[Direction]:
+        """Every direction the menu can lead to (for validation and "where is it used")."""
+        out = [d for _, d in self.options if d.kind not in MENU_ONLY_KINDS]
+        return out + ([self.final] if self.final is not None else [])
+
+
+class MenuError(ValueError):
+    """A menu document that cannot be read; every problem, each naming where it is."""
+
+    def __init__(self, menu: str, problems: list[str]):
+        self.menu, self.problems = menu, problems
+        super().__init__("\n".join(f"menu {menu!r}: {p}" for p in problems))
+
+
+# --- prompts in documents: "welcome" (uploaded), {default: ivr-invalid}, {asterisk: beep} ---
+
+PROMPT_SOURCES = ("upload", "default", "asterisk")
+
+
+def prompt_from_value(value, where: str) -> Prompt:
+    if isinstance(value, str) and value.strip():
+        return Prompt(value)
+    if isinstance(value, dict) and len(value) == 1:
+        (source, name), = value.items()
+        if source in PROMPT_SOURCES and isinstance(name, str) and name.strip():
+            return Prompt(name, source)
+    raise ValueError(f"{where}: {value!r} is not a prompt: give an uploaded prompt's name, "
+                     f"or {{default: NAME}} / {{asterisk: NAME}}")
+
+
+def prompt_to_value(prompt: Prompt):
+    return prompt.name if prompt.source == "upload" else {prompt.source: prompt.name}
+
+
+def _int(data: dict, key: str, default: int, low: int, high: int, problems: list) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"key {key!r}: {value!r} must be a whole number from {low} to {high}")
+        return default
+    return value
+
+
+def _option(digit, value, problems: list) -> tuple[str, Direction] | None:
+    key = str(digit) if isinstance(digit, int) and not isinstance(digit, bool) else digit
+    if not isinstance(key, str) or len(key) != 1 or key not in DIGITS:
+        problems.append(f"option {digit!r}: a key is one of the digits 0-9, * or #")
+        return None
+    if value in MENU_ONLY_KINDS:
+        return key, Direction(value, "")
+    try:
+        return key, direction_from_dict(value)
+    except ValueError as exc:
+        problems.append(f"option {key!r}: {exc} (or repeat / hangup)")
+        return None
+
+
+MENU_KEYS = {"name", "greeting", "options", "digit_timeout", "retries", "invalid_prompt",
+             "no_input_prompt", "final", "ring_timeout"}
+
+
+def menu_from_dict(data, name: str | None = None) -> IvrMenu:
+    """A menu from its YAML form; raises MenuError naming every problem. Structure only:
+    `catalog.problems` checks that what it names exists."""
+    label = name or (data.get("name") if isinstance(data, dict) else None) or "?"
+    if not isinstance(data, dict):
+        raise MenuError(label, [f"a menu must be a mapping, got {data!r}"])
+    problems: list[str] = []
+    unknown = sorted(set(data) - MENU_KEYS, key=str)
+    if unknown:
+        problems.append(f"unknown key {unknown[0]!r} (expected {', '.join(sorted(MENU_KEYS))})")
+    if name is None and not isinstance(data.get("name"), str):
+        problems.append("key 'name' is missing")
+    prompts = {}
+    for key, default in (("greeting", None), ("invalid_prompt", DEFAULT_INVALID),
+                         ("no_input_prompt", DEFAULT_NO_INPUT)):
+        if key not in data:
+            if default is None:
+                problems.append(f"key {key!r} is missing")
+            prompts[key] = default
+            continue
+        try:
+            prompts[key] = prompt_from_value(data[key], f"key {key!r}")
+        except ValueError as exc:
+            problems.append(str(exc))
+    raw = data.get("options")
+    options = []
+    if not isinstance(raw, dict) or not raw:
+        problems.append("key 'options': give at least one digit, e.g. {1: {department: Sales}}")
+    else:
+        for digit, value in raw.items():
+            option = _option(digit, value, problems)
+            if option is not None:
+                options.append(option)
+    final = None
+    if data.get("final") is not None:
+        try:
+            final = direction_from_dict(data["final"])
+        except ValueError as exc:
+            problems.append(f"key 'final': {exc}")
+    numbers = {key: _int(data, key, default, low, high, problems) for key, default, low, high in
+               (("digit_timeout", 5, 1, MAX_DIGIT_TIMEOUT), ("retries", 2, 0, MAX_RETRIES),
+                ("ring_timeout", 30, 1, MAX_RING_TIMEOUT))}
+    if problems:
+        raise MenuError(label, problems)
+    options.sort(key=lambda o: DIGITS.index(o[0]))
+    return IvrMenu(label, prompts["greeting"], tuple(options), numbers["digit_timeout"],
+                   numbers["retries"], prompts["invalid_prompt"], prompts["no_input_prompt"],
+                   final, numbers["ring_timeout"])
+
+
+def menu_to_dict(menu: IvrMenu) -> dict:
+    out = {"name": menu.name, "greeting": prompt_to_value(menu.greeting),
+           "options": {digit: d.kind if d.kind in MENU_ONLY_KINDS else {d.kind: d.target}
+                       for digit, d in menu.options},
+           "digit_timeout": menu.digit_timeout, "retries": menu.retries,
+           "ring_timeout": menu.ring_timeout}
+    if menu.invalid_prompt != DEFAULT_INVALID:
+        out["invalid_prompt"] = prompt_to_value(menu.invalid_prompt)
+    if menu.no_input_prompt != DEFAULT_NO_INPUT:
+        out["no_input_prompt"] = prompt_to_value(menu.no_input_prompt)
+    if menu.final is not None:
+        out["final"] = {menu.final.kind: menu.final.target}
+    return out

@@ -1,0 +1,194 @@
+"""IVR menus and voicemail boxes over the database: save (validated against everything
+they name), list, show, delete (refused while used), and which numbers they serve.
+
+Written like SchemeService: each change runs in one transaction that first bumps the
+directory version (so a running daemon reloads the catalog), then checks, then writes.
+A refusal raises RoutingError naming every problem and changes nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..domain.catalog import Catalog, box_problems, menu_problems, usages
+from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict
+from ..domain.scheme import Direction, scheme_from_dict
+from ..domain.voicemail import BoxError, VoicemailBox, box_from_dict, box_to_dict
+from ..store.directory_models import PhoneNumber
+from ..store.routing_models import NumberRoute, RoutingDocument
+from ..store.scheme_models import SchemeAssignment, StoredScheme
+
+KINDS = {"ivr": ("IVR menu", menu_from_dict, menu_to_dict),
+         "voicemail": ("voicemail box", box_from_dict, box_to_dict)}
+MAX_NAME = 128
+
+
+class RoutingError(ValueError):
+    """A refused change; str() lists every problem, each naming where it is."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _what(kind: str) -> str:
+    if kind not in KINDS:
+        raise RoutingError(f"kind {kind!r}: one of {', '.join(KINDS)}")
+    return KINDS[kind][0]
+
+
+def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
+    what, from_dict, _ = KINDS[kind]
+    name = doc.get("name") if isinstance(doc, dict) else None
+    if not isinstance(name, str) or not name.strip() or name != name.strip() \
+            or len(name) > MAX_NAME:
+        raise RoutingError(f"{what}: key 'name': {name!r} must be 1 to {MAX_NAME} characters "
+                           f"without surrounding spaces")
+    try:
+        return from_dict(doc)
+    except (MenuError, BoxError) as exc:
+        raise RoutingError(str(exc)) from None
+
+
+class RoutingService:
+    def __init__(self, sessions: sessionmaker, directory_service, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self._sessions, self._directory, self._clock = sessions, directory_service, clock
+
+    # ---- changes ------------------------------------------------------------------------
+
+    def save(self, kind: str, doc, replace: bool = False) -> dict:
+        what = _what(kind)
+        item = parse(kind, doc)
+        with self._change() as s:
+            row = _row(s, kind, item.name)
+            if row is not None and not replace:
+                raise RoutingError(f"{what} {item.name!r}: already exists (save it with "
+                                   f"replace to overwrite it)")
+            catalog = _catalog(s, self._directory.snapshot())
+            catalog = _with(catalog, kind, item)
+            problems = (menu_problems(item, catalog.known()) if kind == "ivr"
+                        else box_problems(item, catalog.directory))
+            if problems:
+                raise RoutingError("\n".join(problems))
+            now = self._clock()
+            if row is None:
+                row = RoutingDocument(kind=kind, name=item.name, created_at=now)
+                s.add(row)
+            row.document, row.updated_at = KINDS[kind][2](item), now
+            return {"kind": kind, "name": item.name, "replaced": row.created_at != now}
+
+    def delete(self, kind: str, name: str) -> dict:
+        what = _what(kind)
+        with self._change() as s:
+            row = _row(s, kind, name)
+            if row is None:
+                raise NotFound(f"no {what} named {name!r}")
+            used = usages(_catalog(s, self._directory.snapshot()), kind, name)
+            if used:
+                raise RoutingError(f"{what} {name!r}: still used: {'; '.join(used)} "
+                                   f"(change those first)")
+            s.delete(row)
+            return {"kind": kind, "name": name}
+
+    def route(self, number: str, kind: str, target: str) -> dict:
+        """Serve a company number by a menu or a voicemail box (a scheme: SchemeService
+        assign). Replaces whatever served it before."""
+        what = _what(kind)
+        with self._change() as s:
+            if s.scalar(select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
+                raise NotFound(f"number {number!r}: not a company number")
+            if _row(s, kind, target) is None:
+                raise RoutingError(f"number {number}: no {what} named {target!r}")
+            s.execute(delete(SchemeAssignment).where(SchemeAssignment.number == number))
+            s.execute(delete(NumberRoute).where(NumberRoute.number == number))
+            s.add(NumberRoute(number=number, kind=kind, target=target))
+            return {"number": number, "kind": kind, "target": target}
+
+    # ---- reads --------------------------------------------------------------------------
+
+    def list(self, kind: str) -> list[dict]:
+        _what(kind)
+        with self._sessions() as s:
+            rows = s.scalars(select(RoutingDocument).where(RoutingDocument.kind == kind)
+                             .order_by(RoutingDocument.name))
+            routes = _routes(s)
+            return [{"name": r.name, "numbers": sorted(n for n, d in routes.items()
+                                                      if (d.kind, d.target) == (kind, r.name))}
+                    for r in rows]
+
+    def show(self, kind: str, name: str) -> dict:
+        what = _what(kind)
+        with self._sessions() as s:
+            row = _row(s, kind, name)
+            if row is None:
+                raise NotFound(f"no {what} named {name!r}")
+            used = usages(_catalog(s, self._directory.snapshot()), kind, name)
+            return {**row.document, "used_by": used}
+
+    def snapshot(self) -> tuple[dict[str, IvrMenu], dict[str, VoicemailBox],
+                                dict[str, Direction]]:
+        """Menus, boxes, and the numbers they serve, for the daemon and simulate."""
+        with self._sessions() as s:
+            return (*_documents(s), _routes(s))
+
+    def names(self) -> tuple[set[str], set[str]]:
+        """Menu names, box names: what scheme directions may refer to."""
+        with self._sessions() as s:
+            menus, boxes = _documents(s)
+            return set(menus), set(boxes)
+
+    # ---- internals ----------------------------------------------------------------------
+
+    @contextmanager
+    def _change(self) -> Iterator[Session]:
+        with self._sessions.begin() as s:
+            self._directory.bump_version(s)  # first: same version key, same lock order
+            yield s
+
+
+def _row(s: Session, kind: str, name) -> RoutingDocument | None:
+    if not isinstance(name, str):
+        return None
+    return s.scalar(select(RoutingDocument).where(RoutingDocument.kind == kind,
+                                                  RoutingDocument.name == name))
+
+
+def _documents(s: Session) -> tuple[dict[str, IvrMenu], dict[str, VoicemailBox]]:
+    menus, boxes = {}, {}
+    for row in s.scalars(select(RoutingDocument).order_by(RoutingDocument.name)):
+        item = KINDS[row.kind][1](row.document)
+        (menus if row.kind == "ivr" else boxes)[item.name] = item
+    return menus, boxes
+
+
+def _routes(s: Session) -> dict[str, Direction]:
+    return {r.number: Direction(r.kind, r.target) for r in s.scalars(select(NumberRoute))}
+
+
+def _catalog(s: Session, directory) -> Catalog:
+    """Everything stored, as the domain sees it (for checks and usages)."""
+    menus, boxes = _documents(s)
+    schemes = {r.name: scheme_from_dict(r.document) for r in s.scalars(select(StoredScheme))}
+    routes = {a.number: Direction("scheme", a.scheme.name)
+              for a in s.scalars(select(SchemeAssignment))}
+    return Catalog(directory, schemes, menus, boxes, {**routes, **_routes(s)})
+
+
+def _with(catalog: Catalog, kind: str, item) -> Catalog:
+    if kind == "ivr":
+        return dataclasses.replace(catalog, menus={**catalog.menus, item.name: item})
+    return dataclasses.replace(catalog, boxes={**catalog.boxes, item.name: item})
+
+
+def catalog_from(directory, schemes: tuple[dict, dict], routing: tuple) -> Catalog:
+    """The daemon's Catalog from the scheme and routing snapshots."""
+    by_name, assigned = schemes
+    menus, boxes, routes = routing
+    return Catalog(directory, by_name, menus, boxes,
+                   {**{n: Direction("scheme", name) for n, name in assigned.items()}, **routes})

@@ -1,0 +1,1 @@
+"""Voicemail: recorded messages taken from Asterisk into callctl's store, and notifications."""
