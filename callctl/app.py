@@ -8,6 +8,7 @@ import signal
 from . import log
 from .api.health import health_app, serve
 from .api.http import mount as mount_api
+from .api.prompts import mount_media
 from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .calls.session import Services
@@ -20,6 +21,9 @@ from .pbx.astdb import write_fallbacks
 from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
+from .prompts.defaults import load_defaults
+from .prompts.media import media_base_url
+from .prompts.service import PromptService
 from .integrations.mail import mailer_from_config
 from .looplag import LoopLag
 from .schemes.service import SchemeService
@@ -42,6 +46,12 @@ class Daemon:
                                                   mailer=mailer_from_config(config.smtp),
                                                   seats_included=config.project.seats_included)
         self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
+        # Prompts for the call engine: prompt_service.catalog() + media.sound_uri(...,
+        # self.media_url, name) for uploads, default_sounds.uri(self.media_url, key).
+        self.prompt_service = PromptService(sessions(self.engine),
+                                            on_change=DirectoryService.bump_version)
+        self.default_sounds = load_defaults()
+        self.media_url = media_base_url(config.pbx.media_url, config.http.host, config.http.port)
         self.schemes: tuple[dict, dict] = ({}, {})  # schemes by name, number -> scheme name
         self._directory_changed = asyncio.Event()
         self.directory, self.directory_version = Directory(), None
@@ -170,9 +180,11 @@ class Daemon:
             loop.add_signal_handler(sig, self._stopping.set)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
-                  schemes=self.scheme_service, run=self.run_service)
+                  schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service)
+        mount_media(web_app, self.prompt_service, self.default_sounds)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
-        log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}")
+        log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
+                  media=self.media_url)
         await asyncio.to_thread(upgrade, self.config.database.url)
         await self.load_directory()
         self.db_ready = True

@@ -53,3 +53,4 @@ class CallRecord(Base):
 
 from . import directory_models  # noqa: E402,F401
 from . import scheme_models  # noqa: E402,F401
+from . import prompt_models  # noqa: E402,F401
