@@ -197,3 +197,13 @@ async def test_given_a_default_sound_when_fetched_then_served_like_an_upload(med
 async def test_given_an_unknown_or_malformed_version_when_fetched_then_404(media, path):
     async with media.get(path) as r:
         assert r.status == 404
+
+
+async def test_given_a_file_just_under_5_mb_when_uploaded_then_taken_whole(company):
+    big = gen.wav(freq=440, seconds=320)  # 5,120,044 bytes: past aiohttp's 1 MB body default
+    assert 5_000_000 < len(big) <= 5 * 1024 * 1024
+
+    status, body = await upload(company, company.manager, "hold music", "hold.wav", big)
+
+    assert status == 201 and body["size"] == len(big) and body["seconds"] == 320.0
+    assert company.prompts.get_audio("hold music")[1] == big
