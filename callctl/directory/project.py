@@ -181,9 +181,8 @@ def import_project(engine: Engine, make_service, doc: ProjectDoc, *, dry_run: bo
             changes = scheme_doc.SchemeChanges(
                 {s["name"]: s for s in current["schemes"]}, scheme_doc.normalise(doc.schemes),
                 current["assignments"], doc.assignments)
-            prompts = prompt_doc.PromptChanges(PromptService(maker,
-                                                             on_change=service.bump_version),
-                                               doc.prompts)
+            prompt_service = PromptService(maker, on_change=service.bump_version)
+            prompts = prompt_doc.PromptChanges(prompt_service, doc.prompts)
             lines = describe(steps, current) + changes.lines() + prompts.lines()
             prompts.upsert()  # before anything that may play them
             scheme_doc.detach(schemes, changes)  # before the directory deletes what they name

@@ -62,7 +62,7 @@ class Stream:
 
 def walk(label: str, data: bytes) -> Stream:
     """Checks that `data` is a whole Layer III stream; its rate, channels and length."""
-    pos = _after_id3(data)
+    pos = audio_start(data)
     first = frame_header(data, pos)
     if first is None:
         if pos:
@@ -92,7 +92,7 @@ def walk(label: str, data: bytes) -> Stream:
     return Stream(first.sample_rate, first.channels, frames, seconds)
 
 
-def _after_id3(data: bytes) -> int:
+def audio_start(data: bytes) -> int:
     """Where the audio starts: after any ID3v2 tags (and the zero padding some add)."""
     pos = 0
     while data.startswith(b"ID3", pos) and pos + 10 <= len(data):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
@@ -59,15 +58,12 @@ def load(entries: list[PromptEntry] | None, source: str) -> None:
         raise ValueError("\n".join(problems))
 
 
-@dataclass
 class PromptChanges:
-    """What an import does to the stored prompts (PromptService)."""
-    service: object
-    entries: list[PromptEntry] | None
-    stored: dict[str, dict] = field(default_factory=dict)  # name key -> view
+    """What an import does to the stored prompts of `service` (a PromptService)."""
 
-    def __post_init__(self):
-        self.stored = {name_key(p["name"]): p for p in self.service.list_prompts()}
+    def __init__(self, service, entries: list[PromptEntry] | None):
+        self.service, self.entries = service, entries
+        self.stored = {name_key(p["name"]): p for p in service.list_prompts()}
 
     def _changed(self) -> list[PromptEntry]:
         return [e for e in self.entries or () if self.stored.get(name_key(e.name), {})

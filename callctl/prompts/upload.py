@@ -52,11 +52,12 @@ def sniff(data: bytes) -> str:
             return what
     if head[4:8] == b"ftyp":
         return "MP4/M4A audio or video"
-    if head[:3] == b"ID3":
-        return "an ID3 tag"  # mp3.convert says whether MP3 frames follow
-    header = mp3.frame_header(data, 0)
+    start = mp3.audio_start(data)  # after any ID3 tag
+    header = mp3.frame_header(data, start)
     if header is not None:
         return "MP3 audio" if header.layer == 3 else f"MPEG layer {header.layer} audio"
+    if start:
+        return "an ID3 tag"  # and no audio after it: mp3.convert says so
     try:
         text = data[:4096].decode("utf-8")
     except UnicodeDecodeError as exc:
