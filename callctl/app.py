@@ -10,8 +10,9 @@ from .api.health import health_app, serve
 from .api.http import mount as mount_api
 from .calls.busy import BusyBoard
 from .calls.context import Services
-from .calls.media import media_uri
+from .calls.media import PromptMedia
 from .calls.reconcile import reconcile
+from .api.prompts import mount_media
 from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .config import Config
@@ -25,6 +26,9 @@ from .pbx.astdb import write_fallbacks
 from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
+from .prompts.defaults import load_defaults
+from .prompts.media import media_base_url
+from .prompts.service import PromptService
 from .integrations.mail import mailer_from_config
 from .looplag import LoopLag
 from .routing.service import RoutingService, catalog_from
@@ -51,7 +55,16 @@ class Daemon:
                                                   mailer=mailer_from_config(config.smtp),
                                                   seats_included=config.project.seats_included)
         self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
-        self.routing_service = RoutingService(sessions(self.engine), self.directory_service)
+        # Menus and boxes may only play prompts that exist; prompts they play stay.
+        self.routing_service = RoutingService(
+            sessions(self.engine), self.directory_service,
+            prompt_names=lambda: set(self.prompt_service.catalog()))
+        self.prompt_service = PromptService(sessions(self.engine),
+                                            usages=self.routing_service.prompt_usages,
+                                            on_change=DirectoryService.bump_version)
+        self.prompts: dict[str, str] = {}  # uploaded prompt name -> version
+        self.default_sounds = load_defaults()
+        self.media_url = media_base_url(config.pbx.media_url, config.http.host, config.http.port)
         self._directory_changed = asyncio.Event()
         self.catalog, self.directory_version = Catalog(), None
         self.ari = Ari(config.ari.url, config.ari.username, config.ari.password, config.ari.app)
@@ -66,7 +79,8 @@ class Daemon:
         self.services = Services(
             ari=self.ari, call_log=call_log, recorder=self.recorder,
             catalog=lambda: self.catalog, presence=self.current_presence, busy=self.busy,
-            media=media_uri, mailroom=self.mailroom, trunk=config.pbx.trunk_endpoint,
+            media=PromptMedia(self.media_url, self.default_sounds, lambda: self.prompts),
+            mailroom=self.mailroom, trunk=config.pbx.trunk_endpoint,
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context)
         self.router = Router(self.services, config.ari.app)
@@ -136,6 +150,7 @@ class Daemon:
         directory = await asyncio.to_thread(self.directory_service.snapshot)
         schemes = await asyncio.to_thread(self.scheme_service.snapshot)
         routing = await asyncio.to_thread(self.routing_service.snapshot)
+        self.prompts = await asyncio.to_thread(self.prompt_service.catalog)
         self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
         log.event("directory.loaded", version=version, employees=len(directory.employees),
@@ -194,9 +209,11 @@ class Daemon:
             loop.add_signal_handler(sig, self._stopping.set)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
-                  schemes=self.scheme_service, run=self.run_service)
+                  schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service)
+        mount_media(web_app, self.prompt_service, self.default_sounds)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
-        log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}")
+        log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
+                  media=self.media_url)
         await asyncio.to_thread(upgrade, self.config.database.url)
         await self.load_directory()
         self.db_ready = True

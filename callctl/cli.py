@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 
 from . import config as configuration
 from . import log
@@ -33,13 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_call_log_parsers(sub, common)
     from .routing.cli import add_parsers as add_routing_parsers
     add_routing_parsers(sub, common)
+    from .prompts.cli import add_parsers as add_prompt_parsers
+    add_prompt_parsers(sub, common)
     tokens = sub.add_parser("tokens", help="API tokens (their power is the employee's level)")
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
     create.add_argument("employee")
     project = sub.add_parser("project", help="the whole directory as one YAML document")
     actions = project.add_subparsers(dest="action", required=True)
-    actions.add_parser("export", parents=[common], help="print the directory as YAML")
+    exp = actions.add_parser("export", parents=[common], help="print the directory as YAML")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write the document to FILE and "
+                     "the prompts' audio beside it, in prompts/")
     imp = actions.add_parser("import", parents=[common],
                              help="make the directory match a YAML document (all or nothing)")
     imp.add_argument("file")
@@ -76,10 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         return log_cli.main(args, cfg)
     if args.command in ("menus", "voicemail"):
         from .routing import cli as routing_cli
-        from .routing.service import RoutingService
         from .store.db import make_engine, sessions
-        maker = sessions(make_engine(cfg.database.url))
-        return routing_cli.run(args, RoutingService(maker, service_factory(cfg)(maker)))
+        return routing_cli.run(args, routing_service(cfg, sessions(make_engine(cfg.database.url))))
+    if args.command == "prompts":
+        from .prompts import cli as prompts_cli
+        return prompts_cli.run(args, prompt_service(cfg))
     if args.command in ("schemes", "simulate"):
         from .schemes import cli as schemes_cli
         return schemes_cli.run(args, cfg, service_factory(cfg))
@@ -104,6 +110,21 @@ def service_factory(cfg: configuration.Config):
     return make
 
 
+def prompt_service(cfg: configuration.Config, maker=None):
+    from .directory.service import DirectoryService
+    from .prompts.service import PromptService
+    from .store.db import make_engine, sessions
+    maker = maker or sessions(make_engine(cfg.database.url))
+    return PromptService(maker, usages=routing_service(cfg, maker).prompt_usages,
+                         on_change=DirectoryService.bump_version)
+
+
+def routing_service(cfg: configuration.Config, maker):
+    from .routing.service import RoutingService
+    return RoutingService(maker, service_factory(cfg)(maker),
+                          prompt_names=lambda: set(prompt_service(cfg, maker).catalog()))
+
+
 def run_tokens(args, cfg: configuration.Config) -> int:
     from .directory.errors import DirectoryError
     from .store.api_tokens import ApiTokens
@@ -126,9 +147,21 @@ def run_project(args, cfg: configuration.Config) -> int:
     make = service_factory(cfg)
     if args.action == "export":
         maker = sessions(make_engine(cfg.database.url))
-        directory = make(maker)
-        print(project.dump(project.export_project(directory, SchemeService(maker, directory))),
-              end="")
+        directory, prompts = make(maker), prompt_service(cfg, maker)
+        out = Path(args.output) if args.output else None
+        try:
+            doc = project.export_project(directory, SchemeService(maker, directory), prompts,
+                                         out and out.parent)
+            if out is not None:
+                out.write_text(project.dump(doc))
+                return 0
+        except OSError as exc:
+            print(f"callctl: {exc.filename}: cannot write: {exc.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(project.dump(doc), end="")
+        if prompts.list_prompts():
+            print("callctl: the prompts are left out of a document printed here (their "
+                  "audio needs files of its own): use --output FILE", file=sys.stderr)
         return 0
     try:
         with open(args.file) as f:

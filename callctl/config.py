@@ -21,6 +21,12 @@ class ConfigError(Exception):
     """A configuration that cannot be used; str() names file, key and problem."""
 
 
+def _http_url(v: str, of_what: str) -> str:
+    if not re.match(r"^https?://[^/]+", v):
+        raise ValueError(f"must be an http:// or https:// URL of {of_what}")
+    return v.rstrip("/")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,9 +40,7 @@ class AriConfig(Strict):
     @field_validator("url")
     @classmethod
     def _http(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/]+", v):
-            raise ValueError("must be an http:// or https:// URL of Asterisk's HTTP server")
-        return v.rstrip("/")
+        return _http_url(v, "Asterisk's HTTP server")
 
 
 class AmiConfig(Strict):
@@ -60,6 +64,15 @@ class PbxConfig(Strict):
     staff_transport: str = "staff"
     staff_context: str = "callctl-internal"
     fallback_context: str = "callctl-fallback"
+    # How Asterisk reaches the daemon's HTTP server to fetch prompts (sound:http://...).
+    # Absent: http.host and http.port (a wildcard host meaning 127.0.0.1).
+    media_url: str | None = None
+
+    @field_validator("media_url")
+    @classmethod
+    def _media_http(cls, v: str | None) -> str | None:
+        return v and _http_url(v, "the daemon as Asterisk reaches it, e.g. "
+                                  "http://10.0.0.5:8090")
 
 
 class SmtpConfig(Strict):

@@ -18,6 +18,7 @@ from aiohttp import web
 from ..directory.errors import DirectoryError
 from ..domain.scheme import SchemeError
 from ..schemes.service import NotFound
+from . import prompts as prompt_api
 from . import schemes as scheme_api
 from .auth import Principal, TokenStore, at_least, bearer_token, forbidden, unauthorized
 from .openapi import Field, Problem, Route, check_body, document, ref
@@ -30,7 +31,7 @@ ROUTES = web.AppKey("routes", list)
 log = logging.getLogger(__name__)
 
 # DirectoryError.code -> HTTP status; a refusal never changed anything.
-STATUS = {"invalid": 422, "conflict": 409, "in_use": 409, "not_found": 404}
+STATUS = {"invalid": 422, "conflict": 409, "in_use": 409, "not_found": 404, "too_large": 413}
 
 # What an operator sees of a colleague: enough to call or transfer to them, nothing private.
 OPERATOR_VIEW = {"employees": ("full_name", "extension", "department", "online", "reachable"),
@@ -81,27 +82,30 @@ FORCE = Field("force", bool, description="detach the object from whatever still 
 
 
 def make_api(service: Any, tokens: TokenStore, schemes: Any = None, *,
-             run: Run = asyncio.to_thread) -> web.Application:
+             run: Run = asyncio.to_thread, prompts: Any = None) -> web.Application:
     """A stand-alone application serving the API under /api/v1 (and the invitation page)."""
     root = web.Application()
-    mount(root, service, tokens, schemes, run=run)
+    mount(root, service, tokens, schemes, run=run, prompts=prompts)
     return root
 
 
 def mount(app: web.Application, service: Any, tokens: TokenStore, schemes: Any = None, *,
-          run: Run = asyncio.to_thread) -> None:
+          run: Run = asyncio.to_thread, prompts: Any = None) -> None:
     """Adds the API and the page the invitation e-mail links to onto an existing app.
-    `schemes` (a SchemeService) adds the scheme routes; without it they are not served."""
-    app.add_subapp(API, api_app(service, tokens, schemes, run=run))
+    `schemes` (a SchemeService) adds the scheme routes, `prompts` (a PromptService) the
+    prompt routes; without them those are not served."""
+    app.add_subapp(API, api_app(service, tokens, schemes, run=run, prompts=prompts))
     app.router.add_get("/invite/{token}", invite_page)
 
 
 def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
-            run: Run = asyncio.to_thread) -> web.Application:
+            run: Run = asyncio.to_thread, prompts: Any = None) -> web.Application:
     """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`."""
     routes = _routes(service, tokens, run)
     if schemes is not None:
         routes += scheme_api.scheme_routes(schemes, run)
+    if prompts is not None:
+        routes += prompt_api.prompt_routes(prompts, run)
     app = web.Application(middlewares=[_errors])
     for r in routes:
         app.router.add_route(r.method, r.path, _guard(r, tokens, run))
@@ -138,6 +142,7 @@ SCHEMAS = {
     "Token": _obj(("employee", "token"), employee=_S,
                   token={**_S, "description": "shown once; send as 'Authorization: Bearer'"}),
     **scheme_api.SCHEMAS,
+    **prompt_api.SCHEMAS,
 }
 
 
@@ -297,6 +302,8 @@ def _guard(route: Route, tokens: TokenStore, run: Run):
             if wrong:
                 raise Problem(400, route.tag, wrong[0], f"{wrong[0]}: {wrong[1]}")
         status, payload = await route.handler(request, who, body)
+        if isinstance(payload, web.StreamResponse):  # audio, not JSON
+            return payload
         return web.json_response(payload, status=status)
     return handler
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable
 
-_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object"}
+_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object",
+          bytes: "string"}  # bytes: a file in a multipart/form-data body
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: type  # str | int | bool | list
+    type: type  # str | int | bool | list | bytes (a file of a form)
     required: bool = False
     nullable: bool = False
     enum: tuple[str, ...] = ()
@@ -28,6 +29,8 @@ class Field:
         s: dict[str, Any] = {"type": _TYPES[self.type]}
         if self.type is list:
             s["items"] = self.items or {"type": _TYPES[self.of]}
+        if self.type is bytes:
+            s["contentMediaType"] = "application/octet-stream"
         if self.enum:
             s["enum"] = list(self.enum)
         if self.minimum is not None:
@@ -102,9 +105,11 @@ class Route:
     tag: str
     level: str | None  # weakest access level allowed; None: no token needed
     body: tuple[Field, ...] | None = None
+    form: tuple[Field, ...] | None = None  # a multipart/form-data body: the handler reads it
     query: tuple[Field, ...] = ()
     status: int = 200  # on success
     response: dict | None = None  # JSON schema of the success body; None: any object
+    produces: str = "application/json"  # else the handler returns a web.Response of it
     errors: tuple[int, ...] = ()  # beyond 401/403, which follow from `level`
     operation_id: str = ""
     description: str = ""
@@ -118,6 +123,7 @@ _ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
                403: "The token's access level is too low",
                404: "No such object",
                409: "Conflicts with existing data or still in use; nothing was changed",
+               413: "The upload is larger than allowed; nothing was stored",
                422: "Refused by a directory or scheme rule; nothing was changed"}
 
 
@@ -159,18 +165,15 @@ def _operation(r: Route) -> dict:
                for f in r.query]
     if params:
         op["parameters"] = params
-    if r.body is not None:
-        required = [f.name for f in r.body if f.required]
-        schema = {"type": "object", "additionalProperties": False,
-                  "properties": {f.name: f.schema() for f in r.body}}
-        if required:
-            schema["required"] = required
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": schema}}}
-    ok = r.response or {"type": "object"}
+    for fields, media in ((r.body, "application/json"), (r.form, "multipart/form-data")):
+        if fields is not None:
+            op["requestBody"] = {"required": True,
+                                 "content": {media: {"schema": _object(fields)}}}
+    ok = r.response or ({"type": "object"} if r.produces == "application/json" else
+                        {"type": "string", "contentMediaType": r.produces})
     responses = {str(r.status): {"description": "Success",
-                                 "content": {"application/json": {"schema": ok}}}}
-    errors = set(r.errors) | ({400} if r.body is not None else set())
+                                 "content": {r.produces: {"schema": ok}}}}
+    errors = set(r.errors) | ({400} if (r.body or r.form) is not None else set())
     if r.level:
         errors |= {401, 403}
     for code in sorted(errors):
@@ -179,6 +182,15 @@ def _operation(r: Route) -> dict:
     op["responses"] = responses
     op["security"] = [{"bearerAuth": []}] if r.level else []
     return op
+
+
+def _object(fields: tuple[Field, ...]) -> dict:
+    schema = {"type": "object", "additionalProperties": False,
+              "properties": {f.name: f.schema() for f in fields}}
+    required = [f.name for f in fields if f.required]
+    if required:
+        schema["required"] = required
+    return schema
 
 
 def _default_id(r: Route) -> str:

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from ..domain.scheme import SchemeError
+from ..prompts import project as prompt_doc
+from ..prompts.service import PromptService
 from ..schemes import project as scheme_doc
 from ..schemes.service import NotFound, SchemeService
 
@@ -64,6 +66,7 @@ class ProjectDoc(_Strict):
     numbers: list[NumberDoc] = []
     schemes: list[dict] = []  # scheme documents: checked by the scheme rules, not here
     assignments: dict[str, str] = {}  # company number -> scheme name
+    prompts: list[prompt_doc.PromptEntry] | None = None  # absent: left as they are
 
 
 class ProjectError(Exception):
@@ -79,8 +82,10 @@ SECTIONS = {
 }
 
 
-def export_project(service, schemes: SchemeService) -> dict:
-    """The directory as plain data, in a stable order (export → import → export is equal)."""
+def export_project(service, schemes: SchemeService, prompts=None, folder=None) -> dict:
+    """The directory as plain data, in a stable order (export → import → export is equal).
+    With `prompts` (a PromptService) and `folder`, the prompts too, their audio written
+    into `folder`."""
     listed = {"departments": service.list_departments(), "employees": service.list_employees(),
               "sip_accounts": service.list_sip_accounts(), "numbers": service.list_numbers()}
     doc = {}
@@ -89,6 +94,8 @@ def export_project(service, schemes: SchemeService) -> dict:
         rows = [{f: _plain(row.get(f)) for f in fields} for row in listed[section]]
         doc[section] = sorted(rows, key=lambda r: str(r[key]))
     doc["schemes"], doc["assignments"] = scheme_doc.export(schemes)
+    if prompts is not None and folder is not None:
+        doc["prompts"] = prompt_doc.export(prompts, folder)
     return doc
 
 
@@ -115,6 +122,11 @@ def parse(text: str, source: str) -> ProjectDoc:
     except (SchemeError, ValueError) as exc:
         raise ProjectError("\n".join(f"{source}: schemes: {line}"
                                      for line in str(exc).splitlines())) from None
+    try:  # reads and checks every prompt file now: one bad file refuses the import
+        prompt_doc.load(doc.prompts, source)
+    except ValueError as exc:
+        lines = str(exc).splitlines()
+        raise ProjectError("\n".join(f"{source}: {line}" for line in lines)) from None
     return doc
 
 
@@ -170,13 +182,17 @@ def import_project(engine: Engine, make_service, doc: ProjectDoc, *, dry_run: bo
             changes = scheme_doc.SchemeChanges(
                 {s["name"]: s for s in current["schemes"]}, scheme_doc.normalise(doc.schemes),
                 current["assignments"], doc.assignments)
-            lines = describe(steps, current) + changes.lines()
+            prompt_service = PromptService(maker, on_change=service.bump_version)
+            prompts = prompt_doc.PromptChanges(prompt_service, doc.prompts)
+            lines = describe(steps, current) + changes.lines() + prompts.lines()
+            prompts.upsert()  # before anything that may play them
             scheme_doc.detach(schemes, changes)  # before the directory deletes what they name
             results = [_apply(service, step) for step in steps]
             try:
                 scheme_doc.attach(schemes, changes)
             except NotFound as err:
                 raise ProjectError(f"assignments: {err.args[0]}") from None
+            prompts.prune()  # after whatever stopped using them
             _check_result(export_project(service, schemes), wanted=doc)
         except BaseException:
             outer.rollback()

@@ -19,7 +19,7 @@ MAX_RETRIES = 9
 MAX_RING_TIMEOUT = 600
 
 DEFAULT_INVALID = Prompt("ivr-invalid", "default")
-DEFAULT_NO_INPUT = Prompt("ivr-no-input", "default")
+DEFAULT_NO_INPUT = Prompt("ivr-timeout", "default")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from .directory import Directory
 from .flow import Prompt
 from .ivr import prompt_from_value, prompt_to_value
 
-WORKING_GREETING = Prompt("vm-working", "default")
-OFF_HOURS_GREETING = Prompt("vm-off-hours", "default")
+WORKING_GREETING = Prompt("voicemail-working", "default")
+OFF_HOURS_GREETING = Prompt("voicemail-closed", "default")
 NOTIFY_KINDS = ("employee", "department", "email", "sms")
 MAX_SECONDS = 600
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..domain.catalog import Catalog, box_problems, menu_problems, usages
+from ..domain.catalog import Catalog, box_problems, menu_problems, prompt_usages, usages
 from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict
 from ..domain.scheme import Direction, scheme_from_dict
 from ..domain.voicemail import BoxError, VoicemailBox, box_from_dict, box_to_dict
@@ -57,8 +57,14 @@ def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
 
 class RoutingService:
     def __init__(self, sessions: sessionmaker, directory_service, *,
+                 prompt_names: Callable[[], set[str]] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        """`prompt_names()`: the uploaded prompts menus and boxes may play (None: not
+        checked)."""
         self._sessions, self._directory, self._clock = sessions, directory_service, clock
+        self._prompt_names = prompt_names
+        for kind in ("employee", "department", "sip_account"):
+            directory_service.register_usage_checker(kind, self._finder(kind))
 
     # ---- changes ------------------------------------------------------------------------
 
@@ -72,8 +78,9 @@ class RoutingService:
                                    f"replace to overwrite it)")
             catalog = _catalog(s, self._directory.snapshot())
             catalog = _with(catalog, kind, item)
-            problems = (menu_problems(item, catalog.known()) if kind == "ivr"
-                        else box_problems(item, catalog.directory))
+            prompts = self._prompt_names() if self._prompt_names is not None else None
+            problems = (menu_problems(item, catalog.known(), prompts) if kind == "ivr"
+                        else box_problems(item, catalog.directory, prompts))
             if problems:
                 raise RoutingError("\n".join(problems))
             now = self._clock()
@@ -136,6 +143,24 @@ class RoutingService:
         """Menus, boxes, and the numbers they serve, for the daemon and simulate."""
         with self._sessions() as s:
             return (*_documents(s), _routes(s))
+
+    def prompt_usages(self, name: str) -> list[str]:
+        """Where an uploaded prompt is played (PromptService refuses to delete it then)."""
+        with self._sessions() as s:
+            menus, boxes = _documents(s)
+        return prompt_usages(Catalog(menus=menus, boxes=boxes), name)
+
+    def _finder(self, kind: str):
+        """For the directory: deleting an employee, department or account a menu or a box
+        names is refused, saying where (menus and boxes only, schemes say their own)."""
+        name_of = {"employee": lambda e: e.full_name, "department": lambda d: d.name,
+                   "sip_account": lambda a: a.login}[kind]
+
+        def find(s: Session, obj) -> list[str]:
+            menus, boxes = _documents(s)
+            catalog = Catalog(menus=menus, boxes=boxes)
+            return [f"{where} names it" for where in usages(catalog, kind, name_of(obj))]
+        return find
 
     def names(self) -> tuple[set[str], set[str]]:
         """Menu names, box names: what scheme directions may refer to."""

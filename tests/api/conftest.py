@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from callctl.api.http import make_api
 from callctl.directory import DirectoryService
+from callctl.prompts import PromptService
 from callctl.schemes import SchemeService
 from callctl.store.api_tokens import ApiTokens
 from callctl.store.db import make_engine, sessions, upgrade
@@ -25,6 +26,7 @@ class Company:
     manager: dict
     operator: dict
     schemes: SchemeService
+    prompts: PromptService
 
     async def call(self, method: str, path: str, who: dict | None = None, **kw):
         """(status, json body) of one request, authenticated as `who` when given."""
@@ -56,10 +58,11 @@ async def start_company(database, mailer=None) -> Company:
                                 phone_numbers=[f"+1555000{ext}"])
         staff[level] = {"name": name, "token": tokens.create_token(name)}
     schemes = SchemeService(database, service)
-    client = TestClient(TestServer(make_api(service, tokens, schemes)))
+    prompts = PromptService(database)
+    client = TestClient(TestServer(make_api(service, tokens, schemes, prompts=prompts)))
     await client.start_server()
     return Company(service, tokens, client, staff["admin"], staff["manager"], staff["operator"],
-                   schemes)
+                   schemes, prompts)
 
 
 @pytest.fixture

@@ -3,13 +3,13 @@ voice_messages: recorded voicemail; routing_documents: IVR menus and voicemail b
 number_routes: numbers served by a menu or a box
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

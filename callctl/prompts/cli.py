@@ -1,0 +1,64 @@
+"""`callctl prompts add NAME FILE [--replace] | list | show NAME | delete NAME`.
+
+Refusals exit 2 with the message on stderr and store nothing. A running daemon serves a
+new or replaced prompt to Asterisk at once: its URL is made from the audio's version.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..directory.cli import _print_one, _print_rows  # the project's table printers
+from .service import PromptError
+
+EXIT_BAD_INPUT = 2
+COLUMNS = ["name", "seconds", "original_format", "original_filename", "updated_at", "sha256"]
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("prompts", help="uploaded prompts (.wav or .mp3) that menus, "
+                                            "voicemail and queues play")
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", parents=[common], help="upload a .wav (mono, 16-bit PCM, "
+                             "8000 Hz) or an .mp3 (converted), at most 5 MB")
+    add.add_argument("name")
+    add.add_argument("file")
+    add.add_argument("--replace", action="store_true",
+                     help="replace the audio of an existing prompt of that name")
+    actions.add_parser("list", parents=[common], help="every prompt")
+    actions.add_parser("show", parents=[common], help="one prompt").add_argument("name")
+    actions.add_parser("delete", parents=[common],
+                       help="delete a prompt nothing plays").add_argument("name")
+
+
+def run(args: argparse.Namespace, service) -> int:
+    """`service` is a PromptService. Returns the exit code."""
+    try:
+        if args.action == "add":
+            try:
+                data = Path(args.file).read_bytes()
+            except OSError as exc:
+                print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            result = service.add_prompt(args.name, Path(args.file).name, data, args.replace)
+            verb = "replaced" if result["replaced"] else "added"
+            _show(result, args.json, f"prompt {result['name']!r} {verb}: "
+                                     f"{result['seconds']:.1f} s")
+        elif args.action == "list":
+            _print_rows(service.list_prompts(), COLUMNS, args.json)
+        elif args.action == "show":
+            _show(service.get_prompt(args.name), args.json)
+        else:
+            _show(service.delete_prompt(args.name), args.json,
+                  f"prompt {args.name!r} deleted")
+    except PromptError as err:
+        print(f"callctl: refused: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _show(obj: dict, as_json: bool, headline: str | None = None) -> None:
+    if headline and not as_json:
+        print(headline)
+    _print_one(obj, as_json)
