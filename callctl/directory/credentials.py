@@ -17,11 +17,6 @@ def new_sip_password() -> str:
     return secrets.token_urlsafe(18)  # 24 URL-safe characters, 144 random bits
 
 
-def token_hash(token: str) -> str:
-    # The token has 256 random bits, so a fast hash is enough and allows an indexed lookup.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     n, r, p = 2 ** 14, 8, 1

@@ -12,7 +12,6 @@ The checks live in `rules`, the dict views in `views`, secrets and the invitatio
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,10 +21,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..domain import directory as domain
+from ..store.tokens import hash_token, new_token
 from ..store.directory_models import (ACCESS_LEVELS, REG_STATES, Department, Employee,
                                       EmployeeContact, Meta, PhoneNumber, SipAccount)
 from .credentials import (INVITATION_TTL, MIN_PASSWORD, hash_password, new_sip_password,
-                          send_invitation, token_hash, verify_password)
+                          send_invitation, verify_password)
 from .errors import DirectoryError
 from .rules import (KINDS, SIP_URI_RE, check_choice, check_contacts, check_editable, check_flag,
                     check_kind, check_ring_timeout, department_ref, employee_ref,
@@ -73,10 +73,10 @@ class DirectoryService:
             check_choice(label, "access_level", access_level, ACCESS_LEVELS)
             contacts = check_contacts(label, phone_numbers, other_contacts)
             check_flag(label, "online", online)
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             e = Employee(full_name=name, email=email, extension=extension, department=dept,
                          access_level=access_level, online=online, created_at=self._clock(),
-                         invite_token_hash=token_hash(token),
+                         invite_token_hash=hash_token(token),
                          invite_expires_at=self._clock() + INVITATION_TTL)
             set_contacts(e, *contacts)
             s.add(e)
@@ -150,8 +150,8 @@ class DirectoryService:
         """A fresh one-time token (the previous one stops working), e.g. after expiry."""
         with self._sessions.begin() as s:
             e = get(s, "employee", full_name)
-            token = secrets.token_urlsafe(32)
-            e.invite_token_hash = token_hash(token)
+            token = new_token()
+            e.invite_token_hash = hash_token(token)
             e.invite_expires_at = self._clock() + INVITATION_TTL
             result = Result(self._employee_view(e), invitation_token=token)
             email, name = e.email, e.full_name
@@ -162,7 +162,7 @@ class DirectoryService:
         with self._sessions.begin() as s:
             e = None
             if isinstance(token, str) and token:
-                q = select(Employee).where(Employee.invite_token_hash == token_hash(token))
+                q = select(Employee).where(Employee.invite_token_hash == hash_token(token))
                 e = s.scalar(q)
             if e is None:
                 raise DirectoryError("invitation", "token", "unknown or already used",
