@@ -12,7 +12,6 @@ from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .calls.session import Services
 from .config import Config
-from .directory.service import DirectoryService
 from .domain.directory import Directory
 from .domain.plan import Trunk, fallback_target
 from .pbx.ari import Ari
@@ -20,9 +19,8 @@ from .pbx.astdb import write_fallbacks
 from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
-from .integrations.mail import mailer_from_config
 from .looplag import LoopLag
-from .schemes.service import SchemeService
+from .project.services import from_config
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
@@ -38,10 +36,8 @@ class Daemon:
     def __init__(self, config: Config):
         self.config = config
         self.engine = make_engine(config.database.url)
-        self.directory_service = DirectoryService(sessions(self.engine),
-                                                  mailer=mailer_from_config(config.smtp),
-                                                  seats_included=config.project.seats_included)
-        self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
+        services = from_config(config, sessions(self.engine))  # directory + schemes, wired
+        self.directory_service, self.scheme_service = services.directory, services.schemes
         self.schemes: tuple[dict, dict] = ({}, {})  # schemes by name, number -> scheme name
         self._directory_changed = asyncio.Event()
         self.directory, self.directory_version = Directory(), None

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
 
 from . import config as configuration
 from . import log
-
-EXIT_BAD_INPUT = 2
+from .cliout import EXIT_BAD_INPUT, print_json, refuse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,20 +32,40 @@ def build_parser() -> argparse.ArgumentParser:
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
     create.add_argument("employee")
-    project = sub.add_parser("project", help="the whole directory as one YAML document")
-    actions = project.add_subparsers(dest="action", required=True)
-    actions.add_parser("export", parents=[common], help="print the directory as YAML")
-    imp = actions.add_parser("import", parents=[common],
-                             help="make the directory match a YAML document (all or nothing)")
-    imp.add_argument("file")
-    imp.add_argument("--dry-run", action="store_true", help="print the changes, apply nothing")
+    from .project.cli import add_parsers as add_project_parsers
+    add_project_parsers(sub, common)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(argv, 1):
+        # Bytes that are not UTF-8 reach Python as lone surrogates; refuse them here, before
+        # they reach a name, the database or the terminal.
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            return refuse(f"argument {i} is not valid UTF-8 text")
     args = build_parser().parse_args(argv)
     try:
+        return _run(args)
+    except BrokenPipeError:
+        # The reader went away (`callctl ... | head`): say so once, quietly, on stderr.
+        try:
+            sys.stdout = open(os.devnull, "w")  # no second error when Python flushes
+            print("callctl: output closed early (broken pipe)", file=sys.stderr)
+        except OSError:
+            pass
+        return EXIT_BAD_INPUT
+
+
+def _run(args) -> int:
+    try:
         cfg = configuration.load(args.config)
+        if args.command in ("check-config", "run"):
+            from .domain.phones import is_country
+            if not is_country(cfg.project.country):
+                raise configuration.ConfigError(
+                    f"{args.config}: project.country: {cfg.project.country!r} is not a "
+                    "country libphonenumber knows (an ISO 3166 code such as US, DE, GB)")
     except configuration.ConfigError as exc:
         print(f"callctl: invalid configuration\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -57,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     log.setup(cfg.log_level)
     if args.command == "run":
+        import asyncio
+
         from .app import Daemon
         asyncio.run(Daemon(cfg).run())
         return 0
@@ -66,83 +85,30 @@ def main(argv: list[str] | None = None) -> int:
         print("database is at the latest schema")
         return 0
     if args.command == "project":
-        return run_project(args, cfg)
+        from .project import cli as project_cli
+        return project_cli.run(args, cfg)
     if args.command == "tokens":
         return run_tokens(args, cfg)
     if args.command == "calls":
         from .calls import log_cli
         return log_cli.main(args, cfg)
+    from .project.services import from_config
     if args.command in ("schemes", "simulate"):
         from .schemes import cli as schemes_cli
-        return schemes_cli.run(args, cfg, service_factory(cfg))
+        return schemes_cli.run(args, cfg, from_config(cfg))
     from .directory import cli as directory_cli
-    return directory_cli.run(args, service_factory(cfg)(None))
-
-
-def service_factory(cfg: configuration.Config):
-    """Builds DirectoryService for a sessionmaker (None: the configured database's)."""
-    from .directory.service import DirectoryService
-    from .integrations.mail import mailer_from_config
-    from .store.db import make_engine, sessions
-    mailer = mailer_from_config(cfg.smtp)
-
-    def make(maker=None):
-        from .schemes.service import register_usage_checkers
-        maker = maker or sessions(make_engine(cfg.database.url))
-        service = DirectoryService(maker, mailer=mailer,
-                                   seats_included=cfg.project.seats_included)
-        register_usage_checkers(service)  # schemes, too, may use what is deleted
-        return service
-    return make
+    return directory_cli.run(args, from_config(cfg).directory)
 
 
 def run_tokens(args, cfg: configuration.Config) -> int:
-    from .directory.errors import DirectoryError
     from .store.api_tokens import ApiTokens
     from .store.db import make_engine, sessions
     try:
         token = ApiTokens(sessions(make_engine(cfg.database.url))).create_token(args.employee)
-    except (DirectoryError, LookupError) as exc:
-        print(f"callctl: refused: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(json.dumps({"employee": args.employee, "token": token}) if args.json else token)
-    return 0
-
-
-def run_project(args, cfg: configuration.Config) -> int:
-    from .directory import project
-    from .directory.errors import DirectoryError
-    from .domain.scheme import SchemeError
-    from .schemes.service import SchemeService
-    from .store.db import make_engine, sessions
-    make = service_factory(cfg)
-    if args.action == "export":
-        maker = sessions(make_engine(cfg.database.url))
-        directory = make(maker)
-        print(project.dump(project.export_project(directory, SchemeService(maker, directory))),
-              end="")
-        return 0
-    try:
-        with open(args.file) as f:
-            doc = project.parse(f.read(), args.file)
-        lines, results = project.import_project(make_engine(cfg.database.url), make, doc,
-                                                dry_run=args.dry_run)
-    except OSError as exc:
-        print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (project.ProjectError, DirectoryError, SchemeError) as exc:
-        print(f"callctl: import refused, nothing changed:\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for line in lines or ["no changes"]:
-        print(line)
-    if args.dry_run:
-        print("(dry run: nothing was changed)")
-    for result in results:
-        for message in [*result.messages, *(result.detached or ())]:
-            print(f"  {message}")
-        if result.secret:
-            print(f"  SIP account {result.object.get('login')}: password {result.secret}")
-    return 0
+    except LookupError as exc:
+        return refuse(f"refused: {exc}", as_json=args.json, entity="employee")
+    return print_json({"employee": args.employee, "token": token}) if args.json \
+        else print(token) or 0
 
 
 if __name__ == "__main__":

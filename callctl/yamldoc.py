@@ -119,13 +119,18 @@ def validation_lines(exc, doc: Document, prefix: tuple = ()) -> list[str]:
         elif err["type"] in ("string_type", "int_type", "bool_type", "list_type",
                              "dict_type", "model_type"):
             msg = f"{msg}, got {shown(err.get('input'), 40)}"
-        key = ".".join(_part(p) for p in loc)
+        key = label(loc)
         out.append(f"{doc.where(loc)}: {key}: {msg}" if key else f"{doc.where(loc)}: {msg}")
     return out
 
 
-def _part(p) -> str:
-    return str(p) if isinstance(p, int) else shown(p, 40).strip("'\"")
+def label(path: Iterable) -> str:
+    """A path into the document as people read it: `employees[3].full_name`."""
+    out = ""
+    for part in path:
+        text = shown(part, 40).strip("'\"")
+        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
+    return out
 
 
 class _Loader(yaml.SafeLoader):

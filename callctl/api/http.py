@@ -316,17 +316,7 @@ def _view(c: Collection, item: dict, who: Principal) -> dict:
 
 
 def _result(result: Any) -> dict:
-    # The same shape as `callctl ... --json` prints, so scripts can switch between the two.
-    body = {"object": result.object, "messages": list(result.messages)}
-    if getattr(result, "detached", None):
-        body["detached"] = list(result.detached)
-    if getattr(result, "secret", None):
-        body["password"] = result.secret  # shown this once; SIP-account create or reset
-    if getattr(result, "invitation_token", None):
-        # Admin-only routes: lets the admin hand it over when no mailer is configured. No
-        # escalation: an admin can create a token for any employee anyway.
-        body["invitation_token"] = result.invitation_token
-    return body
+    return result.as_dict()  # admin-only routes: the invitation token may be in it
 
 
 def _error(status: int, entity: str | None, field: str | None, message: str,

@@ -39,8 +39,9 @@ def send_invitation(mailer, email: str, name: str, token: str) -> str:
     """Mails the token; returns the message for the result. Call it after the commit: a mail
     for an employee that was never created would be worse than a mail that failed (the token
     is in the result; `invite` sends a new one)."""
-    if mailer is None:
-        return f"no mailer configured: hand the invitation token to {name}"
+    if mailer is None:  # the admin hands it over: say it, or it is lost
+        return (f"no mailer configured: hand {name} this invitation token: {token} (they "
+                f"open /invite/<token> on callctl's HTTP address to set a password)")
     try:
         mailer.send_invitation(to=email, name=name, token=token)
     except Exception as exc:  # noqa: BLE001 - any mail failure is reported, not raised

@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import sys
 from datetime import datetime
 
-import yaml
-
-from ..domain.coverage import coverage_png
+from ..cliout import EXIT_OK, print_json, print_table, refuse
 from ..domain.directory import ALL_REACHABLE, Directory, Presence
-from ..domain.plan import NotInService, Trunk, fallback_target, plan_inbound
-from ..domain.planner import plan_call
-from ..domain.schedule import zone
+from ..domain.phones import BadNumber, to_e164
 from ..domain.scheme import SchemeError
 from .service import SchemeService
 
-EXIT_BAD_INPUT = 2
 CHANGES = ("add", "copy", "delete", "assign", "unassign")
 AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
@@ -67,41 +60,33 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                           "the project's sticky option is on: whom the call log says)")
 
 
-def run(args: argparse.Namespace, cfg, make_directory) -> int:
-    """`make_directory(sessionmaker)` builds the DirectoryService (cli.service_factory)."""
-    from ..store.db import make_engine, sessions
-    maker = sessions(make_engine(cfg.database.url))
-    directory = make_directory(maker)
-    service = SchemeService(maker, directory)
+def run(args: argparse.Namespace, cfg, services) -> int:
+    """`services`: the wired directory and scheme services (callctl/project/services.py)."""
+    from ..directory.errors import DirectoryError
+    service = services.schemes
     try:
         if args.command == "simulate":
-            return simulate(args, cfg, directory, service)
+            return simulate(args, cfg, services.directory, service)
         return ACTIONS[args.action](args, service)
-    except (SchemeError, LookupError) as err:
+    except (SchemeError, LookupError, DirectoryError) as err:
         head = "callctl: refused, nothing changed:" if args.command == "schemes" \
             and args.action in CHANGES else "callctl:"
-        lines = str(err.args[0] if isinstance(err, LookupError) else err).splitlines()
         # One problem a line: `validate` reports everything wrong at once.
-        print(f"{head} {lines[0]}" if len(lines) == 1 else "\n  ".join([head] + lines),
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        message = str(err.args[0] if isinstance(err, LookupError) else err)
+        problems = [str(p) for p in err.problems] if isinstance(err, SchemeError) else []
+        return refuse(message, as_json=args.json, head=head, entity="scheme",
+                      **({"problems": problems} if problems else {}))
 
 
 # ---- schemes --------------------------------------------------------------------------
 
 def _add(args, service: SchemeService) -> int:
+    from .. import yamldoc
     try:
-        with open(args.file) as f:
-            doc = yaml.safe_load(f)
-    except OSError as exc:
-        print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        print(f"callctl: {args.file}: {where}not valid YAML: {getattr(exc, 'problem', exc)}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        doc = yamldoc.read(args.file).data
+    except yamldoc.DocumentError as exc:
+        return refuse(str(exc), as_json=args.json, head="callctl: refused, nothing changed:",
+                      entity="scheme")
     saved = service.save_scheme(doc, replace=args.replace)
     if args.json:
         return _json(saved)
@@ -114,12 +99,9 @@ def _list(args, service: SchemeService) -> int:
     rows = service.list_schemes()
     if args.json:
         return _json(rows)
-    table = [["NAME", "KIND", "BRANCHES", "NUMBERS"]] + [
-        [r["name"], r["kind"], str(r["branches"]), ", ".join(r["numbers"]) or "-"] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for row in table:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    return 0
+    print_table(["NAME", "KIND", "BRANCHES", "NUMBERS"],
+                [[r["name"], r["kind"], r["branches"], r["numbers"]] for r in rows])
+    return EXIT_OK
 
 
 def _show(args, service: SchemeService) -> int:
@@ -127,6 +109,7 @@ def _show(args, service: SchemeService) -> int:
     numbers = sorted(n for n, s in service.snapshot()[1].items() if s == args.name)
     if args.json:
         return _json({**doc, "numbers": numbers})
+    import yaml
     print(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), end="")
     print(f"# numbers: {', '.join(numbers) or 'none'}")
     return 0
@@ -173,7 +156,12 @@ def _unassign(args, service: SchemeService) -> int:
 
 def _coverage(args, service: SchemeService) -> int:
     if args.png:
-        coverage_png(service.scheme(args.name), args.png)
+        from ..domain.coverage import coverage_png
+        try:
+            coverage_png(service.scheme(args.name), args.png)
+        except OSError as exc:
+            return refuse(f"--png {args.png}: cannot write: {exc.strerror or exc}",
+                          as_json=args.json, field="png")
     if args.json:
         return _json({"scheme": args.name, "uncovered": service.coverage(args.name),
                       "overlaps": service.overlaps(args.name), "png": args.png})
@@ -196,19 +184,25 @@ ACTIONS = {"add": _add, "list": _list, "show": _show, "copy": _copy, "delete": _
 
 
 def _json(obj) -> int:
-    print(json.dumps(obj, indent=2, ensure_ascii=False))
-    return 0
+    return print_json(obj)
 
 
 # ---- simulate -------------------------------------------------------------------------
 
 def simulate(args, cfg, directory, service: SchemeService) -> int:
+    from ..domain.plan import Trunk, fallback_target
+    from ..domain.planner import plan_call
+    from ..domain.schedule import zone
     tz = cfg.project.timezone
     local = _parse_at(args.at)
     if local is None:
-        print(f"callctl: --at {args.at!r}: write it as \"YYYY-MM-DD HH:MM\" (local time in "
-              f"{tz})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refuse(f"--at {args.at!r}: write it as \"YYYY-MM-DD HH:MM\" (local time in "
+                      f"{tz})", as_json=args.json, field="at")
+    for option in ("number", "caller"):
+        try:
+            setattr(args, option, to_e164(getattr(args, option), cfg.project.country))
+        except BadNumber as exc:
+            return refuse(f"--{option}: {exc}", as_json=args.json, field=option)
     at = local.replace(tzinfo=zone(tz))
     snapshot = directory.snapshot()
     trunk = Trunk(cfg.pbx.trunk_endpoint)
@@ -218,15 +212,18 @@ def simulate(args, cfg, directory, service: SchemeService) -> int:
     else:
         presence = Presence(frozenset(a["login"] for a in directory.list_sip_accounts()
                                       if a["reg_state"] == "online"))
-    print(f"call from {args.caller} to {args.number} at {local:%a %Y-%m-%d %H:%M} ({tz})")
+    head = f"call from {args.caller} to {args.number} at {local:%a %Y-%m-%d %H:%M} ({tz})"
     known = {n["number"] for n in directory.list_numbers()}
-    if args.number not in known:
-        print(f"{args.number} is not a company number: not in service")
-        return 0
     schemes, assigned = service.snapshot()
     name = assigned.get(args.number)
-    if name is None:
-        return _legacy(args.number, snapshot, trunk, presence)
+    if args.number not in known or name is None:
+        if args.json:
+            return _json({"call": head, "scheme": None, "not_in_service": args.number
+                          not in known, "trace": _legacy(args.number, snapshot, trunk,
+                                                          presence, known)})
+        print(head)
+        print("\n".join(_legacy(args.number, snapshot, trunk, presence, known)))
+        return EXIT_OK
     sticky = args.sticky_employee  # a what-if wins over what the call log says
     if sticky is None and cfg.project.sticky:
         from ..store.calls import CallLog
@@ -236,10 +233,11 @@ def simulate(args, cfg, directory, service: SchemeService) -> int:
             args.caller, midnight)
     result = plan_call(name, schemes, snapshot, at, tz, presence, trunk, sticky_employee=sticky)
     if args.json:
-        return _json({"scheme": result.scheme, "branch": result.branch,
+        return _json({"call": head, "scheme": result.scheme, "branch": result.branch,
                       "trace": list(result.trace),
                       "blocks": [{"timeout": b.timeout, "legs": [leg.dial for leg in b.legs]}
                                  for b in result.plan.blocks]})
+    print(head)
     print(result.format_trace())
     if result.uncovered:
         target = snapshot.number(args.number)
@@ -250,20 +248,22 @@ def simulate(args, cfg, directory, service: SchemeService) -> int:
     return 0
 
 
-def _legacy(number: str, directory: Directory, trunk: Trunk, presence: Presence) -> int:
+def _legacy(number: str, directory: Directory, trunk, presence: Presence,
+            known: set[str]) -> list[str]:
     """A number without a scheme rings its employee target, as before schemes existed."""
-    print(f"number {number} has no forwarding scheme: it rings its employee target")
+    from ..domain.plan import NotInService, plan_inbound
+    if number not in known:
+        return [f"{number} is not a company number: not in service"]
+    lines = [f"number {number} has no forwarding scheme: it rings its employee target"]
     plan = plan_inbound(directory, number, trunk, presence)
     if isinstance(plan, NotInService):
-        print(f"not in service: {plan.reason}")
-        return 0
-    print(plan.reason)
+        return lines + [f"not in service: {plan.reason}"]
+    lines.append(plan.reason)
     for n, block in enumerate(plan.blocks, 1):
-        print(f"step {n}: rings {', '.join(leg.dial for leg in block.legs)} "
-              f"for {block.timeout} s")
-    print("then the call ends as missed" if plan.blocks else
-          "nothing can ring now: the call ends as missed at once")
-    return 0
+        lines.append(f"step {n}: rings {', '.join(leg.dial for leg in block.legs)} "
+                     f"for {block.timeout} s")
+    return lines + ["then the call ends as missed" if plan.blocks else
+                    "nothing can ring now: the call ends as missed at once"]
 
 
 def _parse_at(text: str) -> datetime | None:
