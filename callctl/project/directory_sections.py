@@ -179,8 +179,9 @@ class DirectorySection:
                 continue
             matched.add(found)
             row = current[found]
-            changes = {k: entry.fields[k] for k in entry.given | {self.ident}
-                       if not _equal(k, row.get(k), entry.fields[k])}
+            changes = {k: entry.fields[k] for k in self.model.model_fields  # in their order
+                       if (k in entry.given or k == self.ident)
+                       and not _equal(k, row.get(k), entry.fields[k])}
             if not self.renamable:
                 changes.pop(self.ident, None)
             if changes:
