@@ -301,11 +301,41 @@ def _guard(route: Route, tokens: TokenStore, run: Run):
 
 
 async def _json_body(request: web.Request) -> Any:
+    raw = await request.read()
     try:
-        return json.loads(await request.text() or "null")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "request", "body", f"body: not UTF-8 text (byte "
+                                              f"0x{raw[exc.start]:02x} at offset {exc.start})")
+    try:
+        body = json.loads(text or "null")
     except json.JSONDecodeError as exc:
         raise Problem(400, "request", "body", f"body: not valid JSON ({exc.msg} at "
                                               f"line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        raise Problem(400, "request", "body", "body: nested too deeply")
+    bad = _lone_surrogate(body)
+    if bad is not None:
+        raise Problem(400, "request", bad, f"{bad}: not valid Unicode (a lone surrogate, "
+                                           "such as the escape \\ud800)")
+    return body
+
+
+def _lone_surrogate(body) -> str | None:
+    """The field of a parsed body holding a lone surrogate (JSON allows the escape; no
+    database or terminal takes it), or None. Iterative: bodies can be deep."""
+    stack = [("body", body)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in value):
+                return where
+        elif isinstance(value, (dict, list)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                stack.append((where, key))
+                stack.append((str(key) if where == "body" else where, item))
+    return None
 
 
 def _view(c: Collection, item: dict, who: Principal) -> dict:
