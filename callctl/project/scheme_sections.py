@@ -159,7 +159,7 @@ class SchemesSection:
         schemes = services.schemes
         stored = {name: parsed for name, parsed in schemes.snapshot()[0].items()}
         missing = {n for n in plan.final if n not in stored}
-        parsed = {n: scheme_from_dict(plan.final[n]) for n in missing}
+        parsed = {n: scheme_from_dict(plan.final[n]) for n in sorted(missing)}
         # Every scheme to save, checked at once against the directory as it now is: a
         # loop between two new schemes is a loop, not "no such scheme".
         problems = [p for p in validate({**stored, **parsed}, services.directory.snapshot())

@@ -269,7 +269,7 @@ def test_given_a_loop_between_two_new_schemes_when_imported_then_the_loop_is_nam
         {"timeout": 10, "directions": [{"scheme": other}]}]}]} for n, other in (("A", "B"),
                                                                                 ("B", "A"))]
     err = refused_import(capsys, demo, write(tmp_path, yaml.safe_dump(doc)))
-    assert "cyclic scheme reference B -> A -> B" in err and "no such scheme" not in err
+    assert "cyclic scheme reference A -> B -> A" in err and "no such scheme" not in err
 
 
 def test_given_a_rename_in_the_document_then_the_token_and_invitation_stay(demo, capsys,
