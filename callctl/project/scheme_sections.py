@@ -59,7 +59,7 @@ class SchemesSection:
                 except SchemeError as exc:
                     problems += [f"{r.at('schemes', i)}: {p}" for p in exc.problems]
                     continue
-                where = f"{r.at('schemes', i)} ({scheme.name!r})"
+                where = f"{r.at('schemes', i)} ({shown(scheme.name, 40)})"
                 wanted.schemes[scheme.name] = scheme_to_dict(scheme)
                 wanted.where[scheme.name] = where
                 keys.append((name_key(scheme.name), where, f"scheme {scheme.name!r}"))

@@ -70,9 +70,7 @@ class SchemeService:
 
     def save_scheme(self, doc: dict, replace: bool = False) -> dict:
         """Creates the scheme `doc` names; with `replace`, an existing one is overwritten."""
-        if not isinstance(doc, dict):
-            raise _refuse("?", f"must be a mapping of name, kind and branches, got {shown(doc)}")
-        scheme = self.parse({**doc, "name": _check_name(doc.get("name"), "key 'name'")})
+        scheme = self.parse(doc)
         with self._change() as s:
             return self._save(s, scheme, replace)
 
@@ -197,7 +195,9 @@ def parse_scheme(doc, country: str) -> Scheme:
     """A scheme document as it would be stored: structure checked, names normalised, phone
     numbers in E.164 (`country` reads national ones). Raises SchemeError naming scheme,
     branch and block. Pure: the import compares documents with it before saving any."""
-    scheme = scheme_from_dict(doc)
+    if not isinstance(doc, dict):
+        raise _refuse("?", f"must be a mapping of name, kind and branches, got {shown(doc)}")
+    scheme = scheme_from_dict({**doc, "name": _check_name(doc.get("name"), "key 'name'")})
     problems: list[Problem] = []
     for branch in scheme.branches:
         for i, block in enumerate(branch.blocks, 1):
