@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from ..domain.names import shown
 from .directory_models import Employee
 from .models import Base
 from .tokens import hash_token, new_token
@@ -51,7 +52,7 @@ class ApiTokens:
         with self._sessions.begin() as s:
             employee_id = s.scalar(select(Employee.id).where(Employee.full_name == employee_name))
             if employee_id is None:
-                raise UnknownEmployee(f"no employee named {employee_name!r}")
+                raise UnknownEmployee(f"no employee named {shown(employee_name)}")
             s.add(ApiToken(token_hash=hash_token(token), employee_id=employee_id, label=label,
                            created_at=datetime.now(timezone.utc)))
         return token

@@ -14,14 +14,7 @@ import yaml
 
 from callctl.cli import main
 
-DEMO = Path(__file__).resolve().parents[2] / "config" / "demo-project.yaml"
-
-
-@pytest.fixture
-def cfg(tmp_path):
-    path = tmp_path / "callctl.yaml"
-    path.write_text("ari: {password: x}\nami: {secret: x}\n")
-    return str(path)
+from .test_project_yaml import DEMO, cfg, run  # noqa: F401 - cfg is a fixture
 
 
 @pytest.fixture
@@ -29,12 +22,6 @@ def demo(cfg, capsys):
     assert main(["project", "import", str(DEMO), "-c", cfg]) == 0
     capsys.readouterr()
     return cfg
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def export(capsys, cfg) -> str:
