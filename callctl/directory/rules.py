@@ -54,8 +54,9 @@ def lookup_key(kind, value, country):
 
 def get(s, kind, value, country="US"):
     model, column, what, key = KINDS[kind]
-    stored = lookup_key(kind, value, country)
-    obj = s.scalar(select(model).where(column == stored)) if stored is not None else None
+    # The raw text too: a number stored before numbers were kept in E.164 is still found.
+    keys = {k for k in (lookup_key(kind, value, country), value) if isinstance(k, str)}
+    obj = s.scalar(select(model).where(column.in_(keys))) if keys else None
     if obj is None:
         raise DirectoryError(f"{what} {shown(value)}", key, "not found", code="not_found")
     return obj
