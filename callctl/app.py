@@ -16,7 +16,6 @@ from .api.prompts import mount_media
 from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .config import Config
-from .directory.service import DirectoryService
 from .domain.catalog import Catalog
 from .domain.directory import Presence
 from .domain.fallback import fallback_targets
@@ -27,13 +26,11 @@ from .pbx.backoff import Backoff
 from .pbx.contacts import ContactEvents
 from .pbx.presence import PresenceTracker
 from .pbx.provision import Provisioner
+from .looplag import LoopLag
+from .project.services import from_config
 from .prompts.defaults import load_defaults
 from .prompts.media import media_base_url
-from .prompts.service import PromptService
-from .integrations.mail import mailer_from_config
-from .looplag import LoopLag
-from .routing.service import RoutingService, catalog_from
-from .schemes.service import SchemeService
+from .routing.service import catalog_from
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
@@ -52,17 +49,9 @@ class Daemon:
     def __init__(self, config: Config):
         self.config = config
         self.engine = make_engine(config.database.url)
-        self.directory_service = DirectoryService(sessions(self.engine),
-                                                  mailer=mailer_from_config(config.smtp),
-                                                  seats_included=config.project.seats_included)
-        self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
-        # Menus and boxes may only play prompts that exist; prompts they play stay.
-        self.routing_service = RoutingService(
-            sessions(self.engine), self.directory_service,
-            prompt_names=lambda: set(self.prompt_service.catalog()))
-        self.prompt_service = PromptService(sessions(self.engine),
-                                            usages=self.routing_service.prompt_usages,
-                                            on_change=DirectoryService.bump_version)
+        services = from_config(config, sessions(self.engine))  # every service, wired
+        self.directory_service, self.scheme_service = services.directory, services.schemes
+        self.routing_service, self.prompt_service = services.routing, services.prompts
         self.prompts: dict[str, str] = {}  # uploaded prompt name -> version
         self.default_sounds = load_defaults()
         self.media_url = media_base_url(config.pbx.media_url, config.http.host, config.http.port)
