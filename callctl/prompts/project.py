@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .audio import Audio, AudioRefused
-from .names import clean_name, name_key
+from ..domain.names import clean_name, name_key
 from .upload import accept
 
 FOLDER = "prompts"  # beside an exported document

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.catalog import Catalog, box_problems, menu_problems, prompt_usages, usages
+from ..domain.names import BadName, clean_name, name_key, shown
 from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict, rename_in_menu
 from ..domain.scheme import Direction, scheme_from_dict
 from ..domain.voicemail import BoxError, VoicemailBox, box_from_dict, box_to_dict, \
@@ -26,7 +27,6 @@ from ..store.scheme_models import SchemeAssignment, StoredScheme
 
 KINDS = {"ivr": ("IVR menu", menu_from_dict, menu_to_dict),
          "voicemail": ("voicemail box", box_from_dict, box_to_dict)}
-MAX_NAME = 128
 
 
 class RoutingError(ValueError):
@@ -45,13 +45,14 @@ def _what(kind: str) -> str:
 
 def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
     what, from_dict, _ = KINDS[kind]
-    name = doc.get("name") if isinstance(doc, dict) else None
-    if not isinstance(name, str) or not name.strip() or name != name.strip() \
-            or len(name) > MAX_NAME:
-        raise RoutingError(f"{what}: key 'name': {name!r} must be 1 to {MAX_NAME} characters "
-                           f"without surrounding spaces")
+    if not isinstance(doc, dict):
+        raise RoutingError(f"{what}: must be a mapping of keys, got {shown(doc, 40)}")
     try:
-        return from_dict(doc)
+        name = clean_name(doc.get("name"))
+    except BadName as exc:
+        raise RoutingError(f"{what}: key 'name': {exc}") from None
+    try:
+        return from_dict({**doc, "name": name})
     except (MenuError, BoxError) as exc:
         raise RoutingError(str(exc)) from None
 
@@ -199,10 +200,13 @@ def rename_hooks() -> list[tuple[str, Callable]]:
 
 
 def _row(s: Session, kind: str, name) -> RoutingDocument | None:
+    """The stored document of that name, compared as names are (case, spaces)."""
     if not isinstance(name, str):
         return None
-    return s.scalar(select(RoutingDocument).where(RoutingDocument.kind == kind,
-                                                  RoutingDocument.name == name))
+    key = name_key(name)
+    return next((row for row in s.scalars(select(RoutingDocument)
+                                          .where(RoutingDocument.kind == kind))
+                 if name_key(row.name) == key), None)
 
 
 def _documents(s: Session) -> tuple[dict[str, IvrMenu], dict[str, VoicemailBox]]:
