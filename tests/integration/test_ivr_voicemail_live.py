@@ -228,3 +228,42 @@ def test_given_a_caller_recording_when_the_daemon_is_killed_then_the_whole_messa
     stored = daemon.wait_log("voicemail.stored", call=call_id, timeout=10)
     assert float(stored["seconds"]) >= 2.5  # before, during and after the outage
     ari.assert_clean()
+
+
+def test_recipe_two_managers_one_by_one_then_the_mobile_then_voicemail(
+        daemon, registered, carrier, company, ari, tmp_path):
+    """The seed recipe: nobody picks up, so the caller ends in voicemail and leaves a
+    message; every leg tried is in the call log, in order."""
+    recipe = {"name": "Managers then voicemail", "kind": "sequential", "branches": [
+        {"name": "always", "blocks": [
+            {"timeout": 2, "directions": [{"employee": "Alice Smith"},
+                                          {"employee": "Bob Jones"}]},
+            {"timeout": 2, "directions": [{"phone_number": "+15550177"}]},
+            {"timeout": 60, "directions": [{"voicemail": "General"}]}]}]}
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    cli(daemon.path, "schemes", "add", str(path), "--replace")
+    cli(daemon.path, "schemes", "assign", NUMBER, recipe["name"])
+    daemon.wait_directory_loaded()
+    try:
+        call = carrier.call(NUMBER, caller_id="+15557100009")
+        planned = daemon.wait_log("call.planned", scheme=recipe["name"])
+        registered["alice"].wait_incoming().wait_disconnected(timeout=4)
+        registered["bob"].wait_incoming().wait_disconnected(timeout=4)
+        mobile = carrier.wait_incoming()
+        assert mobile.local_user == "+15550177"
+        mobile.wait_disconnected(timeout=4)
+        daemon.wait_log("call.voicemail_recording", call=planned["call"], timeout=20)
+        call.play_tone(1000)
+        call.record(2.0)
+        call.hangup()  # hanging up ends the message: what was said is kept
+        daemon.wait_log("call.ended", call=planned["call"], outcome="voicemail")
+        daemon.wait_log("voicemail.stored", call=planned["call"], timeout=10)
+        record = call_log(daemon).get(planned["call"])
+        assert [(leg.employee, leg.result) for leg in record.legs] == [
+            ("Alice Smith", "no_answer"), ("Bob Jones", "no_answer"), (None, "no_answer")]
+        assert record.route == "voicemail 'General'"
+    finally:
+        cli(daemon.path, "schemes", "assign", NUMBER, "IVR to departments")
+        daemon.wait_directory_loaded()
+    ari.assert_clean()
