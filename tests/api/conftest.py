@@ -35,8 +35,8 @@ class Company:
 
 
 @pytest.fixture
-def database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'callctl.db'}"
+def database(database_url):
+    url = database_url
     upgrade(url)
     engine = make_engine(url)
     yield sessions(engine)

@@ -11,8 +11,8 @@ AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def call_log(tmp_path):
-    url = f"sqlite:///{tmp_path / 'log.db'}"
+def call_log(database_url):
+    url = database_url
     upgrade(url)
     return CallLog(sessions(make_engine(url)))
 

@@ -24,8 +24,8 @@ def scheme_doc(name="Sales", *directions, kind="sequential", timeout=20,
 
 
 @pytest.fixture
-def maker(tmp_path):
-    url = f"sqlite:///{tmp_path / 'callctl.db'}"
+def maker(database_url):
+    url = database_url
     upgrade(url)
     return sessions(make_engine(url))
 
