@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 
-from .. import log
+from .. import log, metrics
 from ..store.calls import CallLog
 
 BATCH_MAX = 500
@@ -30,7 +30,7 @@ class CallRecorder:
         """Queue `call_log.<op>(*args)`; the future resolves once it is committed."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        self._queue.put((op, args, loop, done))
+        self._queue.put((op, args, loop, done, metrics.call_log_queued()))
         return done
 
     def close(self, timeout: float = 10) -> None:
@@ -55,12 +55,13 @@ class CallRecorder:
     def _write(self, batch: list) -> None:
         try:
             with self.call_log.batch():
-                for op, args, _loop, _done in batch:
+                for op, args, *_ in batch:
                     getattr(self.call_log, op)(*args)
             results = [None] * len(batch)
         except Exception:
-            results = [self._write_one(op, args) for op, args, _loop, _done in batch]
-        for (_op, _args, loop, done), error in zip(batch, results):
+            results = [self._write_one(op, args) for op, args, *_ in batch]
+        metrics.call_log_written(len(batch), batch[0][-1])
+        for (_op, _args, loop, done, _queued), error in zip(batch, results):
             try:
                 loop.call_soon_threadsafe(_settle, done, error)
             except RuntimeError:  # the loop is gone (shutdown): nobody waits any more

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
-from .. import log
+from .. import log, metrics
 from ..domain.plan import Block, Leg, NotInService, Plan, Trunk, plan_inbound, plan_internal
 from ..domain.planner import plan_call
 from ..pbx.ari import AriError, NotFound
@@ -89,6 +89,7 @@ class CallSession:
         self.handoff = False  # daemon stopping before an answer: caller to the fallback
         self._db: asyncio.Future | None = None  # the last call-log write
         self.task: asyncio.Task | None = None
+        self.metrics = metrics.call_started()
 
     # -- the call's life ---------------------------------------------------------------------
 
@@ -248,6 +249,7 @@ class CallSession:
             return False
         self._record("leg_started", self.call_id, channel_id, leg.dial,
                      leg.employee, now())
+        self.metrics.ring_started()
         log.event("call.leg_ringing", call=self.call_id, leg=leg.dial, employee=leg.employee)
         return True
 
@@ -353,6 +355,7 @@ class CallSession:
         if self._db is not None:
             await asyncio.gather(self._db, return_exceptions=True)
         self.router.forget(self)
+        self.metrics.ended(None if self.keep_up else outcome)
         if not self.keep_up:  # logged once the record is written: readers may rely on it
             log.event("call.ended", call=self.call_id, outcome=outcome, detail=detail)
 

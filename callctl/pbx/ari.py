@@ -11,11 +11,12 @@ import asyncio
 import base64
 import json
 import logging
+import time
 from typing import Awaitable, Callable
 
 import aiohttp
 
-from .. import log
+from .. import log, metrics
 from .backoff import Backoff
 from .events import Event, parse
 
@@ -61,16 +62,20 @@ class Ari:
                       body: dict | None = None):
         await self.open()
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        async with self._http.request(method, f"{self.url}/ari{path}", params=clean,
-                                      json=body) as resp:
-            text = await resp.text()
-            if resp.status == 404:
-                raise NotFound(404, method, path, text[:200])
-            if resp.status in (401, 403):
-                raise Unauthorized(resp.status, method, path, "wrong ARI username or password")
-            if resp.status >= 300:
-                raise AriError(resp.status, method, path, text[:300])
-            return json.loads(text) if text else None
+        began, status = time.monotonic(), "error"
+        try:
+            async with self._http.request(method, f"{self.url}/ari{path}", params=clean,
+                                          json=body) as resp:
+                status, text = resp.status, await resp.text()
+        finally:
+            metrics.ari_request(method, path, status, time.monotonic() - began)
+        if status == 404:
+            raise NotFound(404, method, path, text[:200])
+        if status in (401, 403):
+            raise Unauthorized(status, method, path, "wrong ARI username or password")
+        if status >= 300:
+            raise AriError(status, method, path, text[:300])
+        return json.loads(text) if text else None
 
     async def quietly(self, method: str, path: str, **kwargs):
         """A request whose target may already be gone: 404 (and a dead link) are fine."""
@@ -142,6 +147,7 @@ class Ari:
         backoff = backoff or Backoff()
         ws_url = self.url.replace("http", "ws", 1) + "/ari/events"
         params = {"app": self.app, "subscribeAll": "false"}
+        first = True
         while True:
             try:
                 await self.open()
@@ -154,10 +160,14 @@ class Ari:
                     # in the socket and are delivered after the reconcile has run.
                     await on_connect()
                     self.connected.set()
+                    metrics.ari_connected(first)
+                    first = False
                     backoff.reset()
                     async for msg in ws:
                         if msg.type == aiohttp.WSMsgType.TEXT:
-                            on_event(parse(json.loads(msg.data)))
+                            event = parse(json.loads(msg.data))
+                            metrics.event_received(event.type)
+                            on_event(event)
                         elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                             break
                     self.last_error = "event websocket closed by Asterisk"
@@ -171,6 +181,7 @@ class Ari:
             except AriError as exc:
                 self.last_error = f"reconcile after connect failed: {exc}"
             self.connected.clear()
+            metrics.ari_disconnected()
             delay = backoff.next_delay()
             log.event("ari.disconnected", logging.WARNING, reason=self.last_error,
                       retry_in_s=f"{delay:.2f}")
