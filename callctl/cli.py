@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_scheme_parsers(sub, common)
     from .calls.log_cli import add_parsers as add_call_log_parsers
     add_call_log_parsers(sub, common)
+    from .ops.cli import add_parsers as add_ops_parsers
+    add_ops_parsers(sub, common)
     tokens = sub.add_parser("tokens", help="API tokens (their power is the employee's level)")
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
@@ -47,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .ops import cli as ops_cli
+    if args.command in ops_cli.WITHOUT_CONFIG:
+        return ops_cli.run(args, None)
     try:
         cfg = configuration.load(args.config)
     except configuration.ConfigError as exc:
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         from .app import Daemon
         asyncio.run(Daemon(cfg).run())
         return 0
+    if args.command in ops_cli.COMMANDS:
+        return ops_cli.run(args, cfg)
     from .store.db import upgrade
     upgrade(cfg.database.url)
     if args.command == "db":

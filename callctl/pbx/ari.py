@@ -140,20 +140,24 @@ class Ari:
 
     # -- events -----------------------------------------------------------------------------
 
+    async def event_socket(self, app: str, **kwargs):
+        """A websocket of `app`'s events (an async context manager once awaited)."""
+        await self.open()
+        ws_url = self.url.replace("http", "ws", 1) + "/ari/events"
+        return self._http.ws_connect(ws_url, params={"app": app, "subscribeAll": "false"},
+                                     **kwargs)
+
     async def run_events(self, on_event: Callable[[Event], None],
                          on_connect: Callable[[], Awaitable[None]],
                          backoff: Backoff | None = None) -> None:
         """Receive events forever; reconnect with backoff. `on_event` must not block."""
         backoff = backoff or Backoff()
-        ws_url = self.url.replace("http", "ws", 1) + "/ari/events"
-        params = {"app": self.app, "subscribeAll": "false"}
         first = True
         while True:
             try:
-                await self.open()
-                async with self._http.ws_connect(ws_url, params=params, heartbeat=15,
-                                                 timeout=aiohttp.ClientWSTimeout(ws_close=5)
-                                                 ) as ws:
+                async with await self.event_socket(
+                        self.app, heartbeat=15,
+                        timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
                     self.last_error = None
                     log.event("ari.connected", url=self.url, app=self.app)
                     # Reconcile first, buffering nothing: events that arrive meanwhile wait
