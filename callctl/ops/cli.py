@@ -30,6 +30,14 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     ac.add_argument("--force", action="store_true", help="replace files already there")
     sub.add_parser("doctor", parents=[common], help="check the running Asterisk has "
                    "everything callctl relies on, and say how to fix what is missing")
+    bk = sub.add_parser("backup", parents=[common], help="the database and the recordings "
+                        "folder into one file (safe while the daemon runs)")
+    bk.add_argument("-o", "--output", required=True, type=Path, help="the .tar.gz to write")
+    rs = sub.add_parser("restore", parents=[common], help="put a backup back (the daemon "
+                        "stopped)")
+    rs.add_argument("file", type=Path)
+    rs.add_argument("--force", action="store_true",
+                    help="replace what the database and the recordings folder hold")
 
 
 def run(args, cfg) -> int:
@@ -40,7 +48,38 @@ def run(args, cfg) -> int:
         findings = asyncio.run(Doctor(cfg).run())
         print(as_json(findings) if args.json else report(findings))
         return EXIT_PROBLEMS if any(not f.ok for f in findings) else 0
-    raise AssertionError(args.command)
+    return backup_restore(args, cfg)
+
+
+def recordings_dir(cfg) -> Path | None:
+    """storage.recordings_dir, once the configuration has it (voicemail may keep
+    recordings in a folder rather than in the database)."""
+    folder = getattr(getattr(cfg, "storage", None), "recordings_dir", None)
+    return Path(folder) if folder else None
+
+
+def backup_restore(args, cfg) -> int:
+    from .backup import BackupError, backup, restore
+    folder = recordings_dir(cfg)
+    try:
+        if args.command == "backup":
+            made = backup(cfg.database.url, args.output, folder)
+            print(f"{args.output}: {describe(made)}")
+            return 0
+        made = restore(args.file, cfg.database.url, folder, force=args.force)
+    except BackupError as exc:
+        print(f"callctl: {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"restored from {args.file}: {describe(made)}")
+    return 0
+
+
+def describe(manifest: dict) -> str:
+    tables = manifest["tables"]
+    rows = ", ".join(f"{name} {count}" for name, count in tables.items() if count)
+    return (f"made {manifest['created_at']} from {manifest['dialect']} at schema "
+            f"{manifest['revision']}: {len(tables)} tables, {sum(tables.values())} rows "
+            f"({rows or 'none'}), {manifest['recordings']} recording files")
 
 
 def _host_port(text: str, option: str, default_port: int | None = None) -> tuple[str, int]:
