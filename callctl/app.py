@@ -22,6 +22,8 @@ from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
 from .integrations.mail import mailer_from_config
 from .looplag import LoopLag
+from .ops.reload import Reloader
+from .ops.systemd import Notifier, keep_watchdog
 from .schemes.service import SchemeService
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
@@ -35,7 +37,7 @@ DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches call
 
 
 class Daemon:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, config_path: str | None = None):
         self.config = config
         self.engine = make_engine(config.database.url)
         self.directory_service = DirectoryService(sessions(self.engine),
@@ -64,6 +66,8 @@ class Daemon:
         self._registrations: asyncio.Queue = asyncio.Queue()
         self.loop_lag = LoopLag()
         self._stopping = asyncio.Event()
+        self.notifier = Notifier()
+        self.reloader = Reloader(config_path, config, self.reload_directory, self.notifier)
 
     def status(self) -> dict:
         ari = "connected" if self.ari.connected.is_set() else self.ari.last_error
@@ -128,6 +132,11 @@ class Daemon:
         finally:
             self._directory_changed.set()
 
+    def reload_directory(self) -> None:
+        """Take the directory afresh (SIGHUP), even if its version did not move."""
+        self.directory_version = None
+        self._directory_changed.set()
+
     async def watch_directory(self) -> None:
         while True:
             try:  # changes from other processes (CLI, import) are noticed by polling
@@ -168,6 +177,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
+        loop.add_signal_handler(signal.SIGHUP, self.reloader.reload)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service)
@@ -179,8 +189,11 @@ class Daemon:
         tasks = [asyncio.create_task(self.ari.run_events(self.on_event, self.on_connect)),
                  asyncio.create_task(self.watch_directory()),
                  asyncio.create_task(self.record_registrations()),
-                 asyncio.create_task(self.loop_lag.run())]
+                 asyncio.create_task(self.loop_lag.run()),
+                 asyncio.create_task(keep_watchdog(self.notifier))]
+        self.notifier.ready("serving")
         await self._stopping.wait()
+        self.notifier.stopping()
         log.event("daemon.stopping", calls=len(self.router.sessions))
         if self._fallback_task is not None:
             tasks.append(self._fallback_task)

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     log.setup(cfg.log_level)
     if args.command == "run":
         from .app import Daemon
-        asyncio.run(Daemon(cfg).run())
+        asyncio.run(Daemon(cfg, config_path=args.config).run())
         return 0
     if args.command in ops_cli.COMMANDS:
         return ops_cli.run(args, cfg)
