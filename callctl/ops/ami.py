@@ -18,6 +18,12 @@ class AmiSession:
                                reconnect=False, ping_delay=0)
 
     async def __aenter__(self) -> "AmiSession":
+        return await self.open()
+
+    async def __aexit__(self, *exc) -> None:
+        self.close()
+
+    async def open(self) -> "AmiSession":
         try:
             await asyncio.wait_for(self.manager.connect(), self.timeout)
             login = self.manager.authenticated_future
@@ -32,7 +38,7 @@ class AmiSession:
                            "this address)")
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    def close(self) -> None:
         self.manager.close()
 
     async def _send(self, name: str, fields: dict) -> list:

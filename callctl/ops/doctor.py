@@ -76,7 +76,7 @@ class Doctor:
         finally:
             await self.ari.close()
             if self.ami is not None:
-                await self.ami.__aexit__(None, None, None)
+                self.ami.close()
         return self.findings
 
     # -- ARI ----------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class Doctor:
         ami = self.cfg.ami
         session = AmiSession(ami.host, ami.port, ami.username, ami.secret)
         try:
-            self.ami = await session.__aenter__()
+            self.ami = await session.open()
         except AmiError as exc:
             self.fail("AMI", f"{ami.host}:{ami.port}: {exc}",
                       f"manager.conf: [general] enabled = yes, port = {ami.port}, and a user "

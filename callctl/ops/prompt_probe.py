@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import wave
 
 from aiohttp import WSMsgType, web
@@ -37,9 +38,10 @@ async def fetch_into_media_cache(ari: Ari, scratch: str, host: str,
     app.router.add_get(f"/{scratch}.wav", serve)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.bind((host, 0))  # a free port of the system's choosing
+    port = listener.getsockname()[1]
+    await web.SockSite(runner, listener).start()
     url = f"http://{host}:{port}/{scratch}.wav"
     try:
         async with await ari.event_socket(scratch) as ws:

@@ -34,6 +34,15 @@ def doctor(config: Path) -> tuple[int, dict[str, dict]]:
     return done.returncode, {f["check"]: f for f in json.loads(done.stdout)}
 
 
+def doctor_without(asterisk, tmp_path, take_away: str, put_back: str):
+    """doctor's findings while an Asterisk CLI command has taken a piece away."""
+    sandbox("cli", take_away)
+    try:
+        return doctor(config_for(asterisk, tmp_path))
+    finally:
+        sandbox("cli", put_back)
+
+
 def failed(findings: dict) -> set[str]:
     return {name for name, f in findings.items() if not f["ok"]}
 
@@ -49,11 +58,8 @@ def test_given_the_sandbox_then_everything_is_in_place(asterisk, tmp_path):
 
 
 def test_given_a_module_unloaded_then_it_is_named_with_the_fix(asterisk, tmp_path):
-    sandbox("cli", "module unload func_db.so")  # the fallback's DB()
-    try:
-        rc, findings = doctor(config_for(asterisk, tmp_path))
-    finally:
-        sandbox("cli", "module load func_db.so")
+    rc, findings = doctor_without(asterisk, tmp_path, "module unload func_db.so",
+                                  "module load func_db.so")  # the fallback's DB()
     assert rc == 1 and failed(findings) == {"module func_db.so"}
     assert findings["module func_db.so"]["detail"] == \
         "not loaded; needed for the fallback (DB() in the dialplan)"
@@ -62,22 +68,17 @@ def test_given_a_module_unloaded_then_it_is_named_with_the_fix(asterisk, tmp_pat
 
 
 def test_given_the_fallback_context_removed_then_it_is_named(asterisk, tmp_path):
-    sandbox("cli", "dialplan remove context callctl-fallback")
-    try:
-        rc, findings = doctor(config_for(asterisk, tmp_path))
-    finally:
-        sandbox("cli", "dialplan reload")
+    rc, findings = doctor_without(asterisk, tmp_path,
+                                  "dialplan remove context callctl-fallback", "dialplan reload")
     assert rc == 1 and failed(findings) == {"context callctl-fallback"}
     assert "callctl-extensions.conf" in findings["context callctl-fallback"]["fix"]
 
 
 def test_given_the_transfer_setting_removed_then_the_context_says_what_it_lacks(
         asterisk, tmp_path):
-    sandbox("cli", "dialplan remove extension _[*#+0-9]!@callctl-internal 1")
-    try:
-        rc, findings = doctor(config_for(asterisk, tmp_path))
-    finally:
-        sandbox("cli", "dialplan reload")
+    rc, findings = doctor_without(
+        asterisk, tmp_path, "dialplan remove extension _[*#+0-9]!@callctl-internal 1",
+        "dialplan reload")
     assert rc == 1 and failed(findings) == {"context callctl-internal"}
     assert findings["context callctl-internal"]["detail"] == (
         "present but without Set(PJSIP_TRANSFER_HANDLING()=ari-only) (it takes the staff "

@@ -1,5 +1,6 @@
-"""The call log repository on a real database (SQLite or PostgreSQL) migrated by the real Alembic chain: what the
-daemon writes (calls, legs, answers) and what people edit later (tags, comment)."""
+"""The call log repository on a real database (SQLite or PostgreSQL) migrated by the real
+Alembic chain: what the daemon writes (calls, legs, answers) and what people edit later
+(tags, comment)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -47,3 +47,17 @@ def test_given_an_openmetrics_scraper_then_it_gets_openmetrics():
     body, content_type = metrics.render("application/openmetrics-text; version=1.0.0")
     assert content_type.startswith("application/openmetrics-text")
     assert body.rstrip().endswith(b"# EOF")
+
+
+def test_given_the_grafana_dashboard_then_every_query_names_a_metric_the_daemon_exports():
+    import json
+    import re
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "config" / "grafana" / "callctl-dashboard.json"
+    exprs = [t["expr"] for p in json.loads(path.read_text())["panels"] for t in p["targets"]]
+    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count",
+                                                                      "_sum")}
+    exported = {family.name + suffix for family in metrics.REGISTRY.collect()
+                for suffix in suffixes[family.type]}
+    used = {name for e in exprs for name in re.findall(r"callctl_[a-z_]+", e)}
+    assert used and used <= exported, used - exported
