@@ -1,5 +1,5 @@
-"""The API as a user meets it: the real DirectoryService and SchemeService on a real SQLite
-file, served by aiohttp's test server, with tokens for one admin, one manager and one
+"""The API as a user meets it: the real DirectoryService and SchemeService on a real database
+(SQLite or PostgreSQL), served by aiohttp's test server, with tokens for one admin, one manager and one
 operator."""
 from __future__ import annotations
 

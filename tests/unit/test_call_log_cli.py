@@ -1,4 +1,4 @@
-"""`callctl calls ...` end to end through callctl.cli.main: a config file, a real SQLite
+"""`callctl calls ...` end to end through callctl.cli.main: a config file, a real
 database, the project's time zone (Berlin, UTC+1 in November) for input and output."""
 import json
 import subprocess

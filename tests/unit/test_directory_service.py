@@ -1,4 +1,4 @@
-"""Directory rules for employees and departments, on a real SQLite database migrated by
+"""Directory rules for employees and departments, on a real database migrated by
 Alembic. Every refusal asserts its exact message and that nothing changed."""
 from datetime import datetime, timezone
 

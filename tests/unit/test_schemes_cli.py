@@ -1,4 +1,4 @@
-"""`callctl schemes ...` and `callctl simulate`, run in-process against a real SQLite database.
+"""`callctl schemes ...` and `callctl simulate`, run in-process against a real database.
 
 The directory is the seed's recipe 1, a small sales team: manager 1 (Mia) for T s, then
 manager 2 (Max), then the head's mobile through the trunk; Saturdays only the mobile.

@@ -1,4 +1,4 @@
-"""SchemeService on a real SQLite database migrated by Alembic. Every refusal asserts its
+"""SchemeService on a real database migrated by Alembic. Every refusal asserts its
 exact message (naming scheme, branch and block) and that nothing changed, version included."""
 from datetime import datetime, timezone
 
