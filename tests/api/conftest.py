@@ -1,6 +1,6 @@
 """The API as a user meets it: the real DirectoryService and SchemeService on a real database
-(SQLite or PostgreSQL), served by aiohttp's test server, with tokens for one admin, one manager and one
-operator."""
+(SQLite or PostgreSQL), served by aiohttp's test server, with tokens for one admin, one
+manager and one operator."""
 from __future__ import annotations
 
 import asyncio
