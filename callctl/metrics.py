@@ -82,10 +82,12 @@ def loop_lag(seconds: float) -> None:
     LOOP_LAG.observe(seconds)
 
 
-def call_log_written(writes: int, oldest_queued: float) -> None:
-    """A batch of call-log writes committed; `oldest_queued`: time.monotonic() it was queued."""
-    CALL_LOG_LAG.observe(time.monotonic() - oldest_queued)
-    CALL_LOG_WAITING.dec(writes)
+def call_log_written(queued: list[float]) -> None:
+    """A batch of call-log writes committed (or given up); `queued`: when each was queued
+    (call_log_queued's time.monotonic())."""
+    if queued:
+        CALL_LOG_LAG.observe(time.monotonic() - min(queued))
+        CALL_LOG_WAITING.dec(len(queued))
 
 
 def call_log_queued() -> float:

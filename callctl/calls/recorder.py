@@ -60,7 +60,7 @@ class CallRecorder:
             results = [None] * len(batch)
         except Exception:
             results = [self._write_one(op, args) for op, args, *_ in batch]
-        metrics.call_log_written(len(batch), batch[0][-1])
+        metrics.call_log_written([queued for *_, queued in batch])
         for (_op, _args, loop, done, _queued), error in zip(batch, results):
             try:
                 loop.call_soon_threadsafe(_settle, done, error)
