@@ -8,12 +8,30 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import textwrap
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
 
 SNIPPETS = ("ari", "http", "manager", "pjsip", "sorcery")  # callctl-<name>.conf for <name>.conf
+# Modules callctl uses (callctl doctor checks each) -> what for
+MODULES = {
+    "res_ari.so": "ARI itself", "res_stasis.so": "Stasis applications",
+    "app_stasis.so": "the Stasis() dialplan application",
+    "res_ari_channels.so": "ARI channels", "res_ari_bridges.so": "ARI bridges",
+    "res_ari_applications.so": "ARI event filters and subscriptions",
+    "res_ari_asterisk.so": "pushing SIP accounts (dynamic configuration)",
+    "res_ari_endpoints.so": "SIP registration state", "res_ari_playbacks.so": "prompts",
+    "res_ari_recordings.so": "voicemail recordings", "res_stasis_playback.so": "prompts",
+    "res_stasis_recording.so": "voicemail recordings", "res_pjsip.so": "SIP",
+    "chan_pjsip.so": "SIP channels", "res_sorcery_memory.so": "live SIP accounts",
+    "res_http_media_cache.so": "prompts fetched from callctl over HTTP",
+    "res_curl.so": "prompts fetched from callctl over HTTP",
+    "func_db.so": "the fallback (DB() in the dialplan)", "app_dial.so": "the fallback (Dial)",
+    "app_playback.so": "the fallback prompt", "res_musiconhold.so": "music on hold",
+    "pbx_config.so": "the dialplan in extensions.conf",
+}
 
 
 class AsteriskConfigError(Exception):
@@ -90,6 +108,8 @@ def callctl_yaml(v: Values) -> str:
 
 
 def install_text(v: Values) -> str:
+    modules = textwrap.fill(", ".join(MODULES), 88, initial_indent="   ",
+                            subsequent_indent="   ")
     includes = "\n".join(f"  {name}.conf:{' ' * (11 - len(name))}#include \"callctl-{name}.conf\""
                          for name in (*SNIPPETS, "extensions"))
     return f"""callctl's pieces for an existing Asterisk (20 or newer)
@@ -103,9 +123,8 @@ def install_text(v: Values) -> str:
    {v.trunk_bind}:{v.trunk_port}: no other transport may use those ports. Calls from
    {v.carrier_host} arrive on endpoint "{v.trunk_endpoint}" and go to callctl; other trunks can
    use the template: [my-other-trunk](callctl-trunk).
-4. Make sure these modules load (modules.conf): res_ari, res_stasis, app_stasis,
-   res_pjsip, chan_pjsip, res_sorcery_memory, res_http_media_cache, res_curl, func_db,
-   app_dial, app_playback, res_musiconhold.
+4. Make sure these modules load (modules.conf):
+{modules}.
 5. Restart Asterisk (core restart when convenient), then check everything from callctl's side:
      callctl doctor -c callctl.yaml
    It names whatever is missing and how to fix it.

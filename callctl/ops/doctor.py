@@ -18,26 +18,10 @@ import aiohttp
 from ..config import Config
 from ..pbx.ari import Ari, AriError, Unauthorized
 from .ami import AmiError, AmiSession
+from .asterisk_config import MODULES
 from .prompt_probe import fetch_into_media_cache
 
 MIN_VERSION = 20
-# module -> what callctl needs it for
-MODULES = {
-    "res_ari.so": "ARI itself", "res_stasis.so": "Stasis applications",
-    "app_stasis.so": "the Stasis() dialplan application",
-    "res_ari_channels.so": "ARI channels", "res_ari_bridges.so": "ARI bridges",
-    "res_ari_applications.so": "ARI event filters and subscriptions",
-    "res_ari_asterisk.so": "pushing SIP accounts (dynamic configuration)",
-    "res_ari_endpoints.so": "SIP registration state", "res_ari_playbacks.so": "prompts",
-    "res_ari_recordings.so": "voicemail recordings", "res_stasis_playback.so": "prompts",
-    "res_stasis_recording.so": "voicemail recordings", "res_pjsip.so": "SIP",
-    "chan_pjsip.so": "SIP channels", "res_sorcery_memory.so": "live SIP accounts",
-    "res_http_media_cache.so": "prompts fetched from callctl over HTTP",
-    "res_curl.so": "prompts fetched from callctl over HTTP",
-    "func_db.so": "the fallback (DB() in the dialplan)", "app_dial.so": "the fallback (Dial)",
-    "app_playback.so": "the fallback prompt", "res_musiconhold.so": "music on hold",
-    "pbx_config.so": "the dialplan in extensions.conf",
-}
 
 
 @dataclass

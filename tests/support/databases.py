@@ -34,7 +34,7 @@ def dialect() -> str:
 def _admin_engine() -> Engine:
     global _admin
     if _admin is None:
-        _admin = create_engine(server_url(), isolation_level="AUTOCOMMIT", poolclass=None)
+        _admin = create_engine(server_url(), isolation_level="AUTOCOMMIT")
     return _admin
 
 
