@@ -50,18 +50,26 @@ class Doctor:
         try:
             await self.open_ami()
             if await self.check_ari():
-                await self.check_modules()
-                await self.check_subscription()
-                await self.check_wizards()
-                await self.check_media_cache()
+                for check in (self.check_modules, self.check_subscription, self.check_wizards,
+                              self.check_media_cache):
+                    await self.guarded(check)
             if self.ami is not None:
-                await self.check_astdb()
-                await self.check_dialplan()
+                await self.guarded(self.check_astdb)
+                await self.guarded(self.check_dialplan)
         finally:
             await self.ari.close()
             if self.ami is not None:
                 self.ami.close()
         return self.findings
+
+    async def guarded(self, check) -> None:
+        """A check that Asterisk answers unexpectedly is a finding, not a crash."""
+        try:
+            await check()
+        except (AriError, AmiError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            name = check.__name__.removeprefix("check_").replace("_", " ")
+            self.fail(name, f"could not be checked: {exc or type(exc).__name__}",
+                      "see Asterisk's log; the other findings may say why")
 
     # -- ARI ----------------------------------------------------------------------------------
 
