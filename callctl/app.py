@@ -27,6 +27,8 @@ from .pbx.contacts import ContactEvents
 from .pbx.presence import PresenceTracker
 from .pbx.provision import Provisioner
 from .looplag import LoopLag
+from .ops.reload import Reloader
+from .ops.systemd import Notifier, keep_watchdog
 from .project.services import from_config
 from .prompts.defaults import load_defaults
 from .prompts.media import media_base_url
@@ -46,7 +48,7 @@ DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches call
 
 
 class Daemon:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, config_path: str | None = None):
         self.config = config
         self.engine = make_engine(config.database.url)
         services = from_config(config, sessions(self.engine))  # every service, wired
@@ -82,6 +84,8 @@ class Daemon:
         self._registrations: asyncio.Queue = asyncio.Queue()
         self.loop_lag = LoopLag()
         self._stopping = asyncio.Event()
+        self.notifier = Notifier()
+        self.reloader = Reloader(config_path, config, self.reload_directory, self.notifier)
 
     @property
     def directory(self):
@@ -167,6 +171,11 @@ class Daemon:
         finally:
             self._directory_changed.set()
 
+    def reload_directory(self) -> None:
+        """Take the directory afresh (SIGHUP), even if its version did not move."""
+        self.directory_version = None
+        self._directory_changed.set()
+
     async def watch_directory(self) -> None:
         while True:
             try:  # changes from other processes (CLI, import) are noticed by polling
@@ -207,6 +216,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
+        loop.add_signal_handler(signal.SIGHUP, self.reloader.reload)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service)
@@ -221,8 +231,11 @@ class Daemon:
                  asyncio.create_task(self.watch_directory()),
                  asyncio.create_task(self.record_registrations()),
                  asyncio.create_task(self.contacts.run()),
-                 asyncio.create_task(self.loop_lag.run())]
+                 asyncio.create_task(self.loop_lag.run()),
+                 asyncio.create_task(keep_watchdog(self.notifier))]
+        self.notifier.ready("serving")
         await self._stopping.wait()
+        self.notifier.stopping()
         log.event("daemon.stopping", calls=len(self.router.sessions))
         if self._fallback_task is not None:
             tasks.append(self._fallback_task)

@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_routing_parsers(sub, common)
     from .prompts.cli import add_parsers as add_prompt_parsers
     add_prompt_parsers(sub, common)
+    from .ops.cli import add_parsers as add_ops_parsers
+    add_ops_parsers(sub, common)
     tokens = sub.add_parser("tokens", help="API tokens (their power is the employee's level)")
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
@@ -62,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
+    from .ops import cli as ops_cli
+    if args.command in ops_cli.WITHOUT_CONFIG:
+        return ops_cli.run(args, None)
     try:
         cfg = configuration.load(args.config)
         if args.command in ("check-config", "run"):
@@ -81,8 +86,10 @@ def _run(args) -> int:
         import asyncio
 
         from .app import Daemon
-        asyncio.run(Daemon(cfg).run())
+        asyncio.run(Daemon(cfg, config_path=args.config).run())
         return 0
+    if args.command in ops_cli.COMMANDS:
+        return ops_cli.run(args, cfg)
     from .store.db import upgrade
     upgrade(cfg.database.url)
     if args.command == "db":

@@ -35,3 +35,7 @@ def setup(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+
+
+def set_level(level: str) -> None:
+    logging.getLogger("callctl").setLevel(level.upper())

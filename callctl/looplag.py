@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+from . import metrics
+
 INTERVAL_S = 0.1
 
 
@@ -17,7 +19,9 @@ class LoopLag:
         while True:
             before = loop.time()
             await asyncio.sleep(INTERVAL_S)
-            self.samples.append(max(0.0, loop.time() - before - INTERVAL_S) * 1000)
+            lag = max(0.0, loop.time() - before - INTERVAL_S)
+            self.samples.append(lag * 1000)
+            metrics.loop_lag(lag)
 
     def p99_ms(self) -> float:
         if not self.samples:

@@ -68,8 +68,8 @@ def new_id(kind: str) -> str:
 
 
 class CallContext:
-    def __init__(self, services: Services, router: "Router", call: Call):
-        self.s, self.router, self.call = services, router, call
+    def __init__(self, services: Services, router: "Router", call: Call, metrics=None):
+        self.s, self.router, self.call, self.metrics = services, router, call, metrics
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.caller_alive = True
         self.caller_up = False  # answered (by us): media steps need it, prompts bill it
@@ -256,6 +256,8 @@ class CallContext:
                         f"could not be dialled: {exc}", now())
             return None
         self.s.busy.ringing(leg.party, channel_id, self.call.id, self.deliver)
+        if self.metrics is not None:
+            self.metrics.ring_started()
         self.record(CallLog.leg_started, self.call.id, channel_id, leg.dial, leg.employee,
                     now())
         log.event("call.leg_ringing", call=self.call.id, leg=leg.dial, employee=leg.employee)

@@ -13,7 +13,7 @@ import queue
 import threading
 from typing import Callable
 
-from .. import log
+from .. import log, metrics
 from ..store.calls import CallLog
 
 BATCH_MAX = 500
@@ -30,9 +30,11 @@ class CallRecorder:
     def submit(self, write: Callable[..., None], *args) -> asyncio.Future:
         """Queue `write(call_log, *args)` (a CallLog method); the future resolves once it
         is committed."""
+        if not callable(write):  # fail here, not in the writer thread every call relies on
+            raise TypeError(f"a call-log write is a CallLog method, not {write!r}")
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        self._queue.put((write, args, loop, done))
+        self._queue.put((write, args, loop, done, metrics.call_log_queued()))
         return done
 
     def close(self, timeout: float = 10) -> None:
@@ -57,12 +59,13 @@ class CallRecorder:
     def _write(self, batch: list) -> None:
         try:
             with self.call_log.batch():
-                for write, args, _loop, _done in batch:
+                for write, args, *_ in batch:
                     write(self.call_log, *args)
             results = [None] * len(batch)
         except Exception:
-            results = [self._write_one(write, args) for write, args, _loop, _done in batch]
-        for (_op, _args, loop, done), error in zip(batch, results):
+            results = [self._write_one(write, args) for write, args, *_ in batch]
+        metrics.call_log_written([queued for *_, queued in batch])
+        for (_write, _args, loop, done, _queued), error in zip(batch, results):
             try:
                 loop.call_soon_threadsafe(_settle, done, error)
             except RuntimeError:  # the loop is gone (shutdown): nobody waits any more

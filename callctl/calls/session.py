@@ -11,7 +11,7 @@ import asyncio
 import logging
 from zoneinfo import ZoneInfo
 
-from .. import log
+from .. import log, metrics
 from ..domain.planner import PlanResult, plan_extension, plan_number
 from ..store.calls import CallLog
 from .context import CallContext, Services, now
@@ -30,7 +30,7 @@ class CallSession:
         call = Call(channel["id"], kind, dialled, caller.get("number") or "anonymous",
                     caller.get("name") or "", endpoint_of(channel.get("name", "")))
         self.s, self.router, self.call, self.resumed = services, router, call, resumed
-        self.ctx = CallContext(services, router, call)
+        self.ctx = CallContext(services, router, call, metrics.call_started())
         self.ctx.caller_up = channel.get("state") == "Up"  # a resumed call may be answered
         self.talking = False
         self.keep_up = False  # daemon stopping with the call bridged: leave it to Asterisk
@@ -190,6 +190,7 @@ class CallSession:
             ctx.record(CallLog.ended, call.id, outcome, now(), detail,
                        "; ".join(call.route) or None)
         await ctx.flushed()
+        ctx.metrics.ended(None if self.keep_up else outcome)
         self.router.forget(self)
         if not self.keep_up:  # logged once the record is written: readers may rely on it
             log.event("call.ended", call=call.id, outcome=outcome, detail=detail)

@@ -11,11 +11,12 @@ import asyncio
 import base64
 import json
 import logging
+import time
 from typing import Awaitable, Callable
 
 import aiohttp
 
-from .. import log
+from .. import log, metrics
 from .backoff import Backoff
 from .events import Event, parse
 
@@ -62,16 +63,20 @@ class Ari:
                       body: dict | None = None):
         await self.open()
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        async with self._http.request(method, f"{self.url}/ari{path}", params=clean,
-                                      json=body) as resp:
-            text = await resp.text()
-            if resp.status == 404 or (resp.status in (400, 409, 422) and _gone(text)):
-                raise NotFound(resp.status, method, path, text[:200])
-            if resp.status in (401, 403):
-                raise Unauthorized(resp.status, method, path, "wrong ARI username or password")
-            if resp.status >= 300:
-                raise AriError(resp.status, method, path, text[:300])
-            return json.loads(text) if text else None
+        began, status = time.monotonic(), "error"
+        try:
+            async with self._http.request(method, f"{self.url}/ari{path}", params=clean,
+                                          json=body) as resp:
+                status, text = resp.status, await resp.text()
+        finally:
+            metrics.ari_request(method, path, status, time.monotonic() - began)
+        if status == 404 or (status in (400, 409, 422) and _gone(text)):
+            raise NotFound(status, method, path, text[:200])
+        if status in (401, 403):
+            raise Unauthorized(status, method, path, "wrong ARI username or password")
+        if status >= 300:
+            raise AriError(status, method, path, text[:300])
+        return json.loads(text) if text else None
 
     async def fetch(self, path: str) -> bytes:
         """A binary resource, e.g. a stored recording's file."""
@@ -173,29 +178,38 @@ class Ari:
 
     # -- events -----------------------------------------------------------------------------
 
+    async def event_socket(self, app: str, **kwargs):
+        """A websocket of `app`'s events (an async context manager once awaited)."""
+        await self.open()
+        ws_url = self.url.replace("http", "ws", 1) + "/ari/events"
+        return self._http.ws_connect(ws_url, params={"app": app, "subscribeAll": "false"},
+                                     **kwargs)
+
     async def run_events(self, on_event: Callable[[Event], None],
                          on_connect: Callable[[], Awaitable[None]],
                          backoff: Backoff | None = None) -> None:
         """Receive events forever; reconnect with backoff. `on_event` must not block."""
         backoff = backoff or Backoff()
-        ws_url = self.url.replace("http", "ws", 1) + "/ari/events"
-        params = {"app": self.app, "subscribeAll": "false"}
+        first = True
         while True:
             try:
-                await self.open()
-                async with self._http.ws_connect(ws_url, params=params, heartbeat=15,
-                                                 timeout=aiohttp.ClientWSTimeout(ws_close=5)
-                                                 ) as ws:
+                async with await self.event_socket(
+                        self.app, heartbeat=15,
+                        timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
                     self.last_error = None
                     log.event("ari.connected", url=self.url, app=self.app)
                     # Reconcile first, buffering nothing: events that arrive meanwhile wait
                     # in the socket and are delivered after the reconcile has run.
                     await on_connect()
                     self.connected.set()
+                    metrics.ari_connected(first)
+                    first = False
                     backoff.reset()
                     async for msg in ws:
                         if msg.type == aiohttp.WSMsgType.TEXT:
-                            on_event(parse(json.loads(msg.data)))
+                            event = parse(json.loads(msg.data))
+                            metrics.event_received(event.type)
+                            on_event(event)
                         elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                             break
                     self.last_error = "event websocket closed by Asterisk"
@@ -209,6 +223,7 @@ class Ari:
             except AriError as exc:
                 self.last_error = f"reconcile after connect failed: {exc}"
             self.connected.clear()
+            metrics.ari_disconnected()
             delay = backoff.next_delay()
             log.event("ari.disconnected", logging.WARNING, reason=self.last_error,
                       retry_in_s=f"{delay:.2f}")

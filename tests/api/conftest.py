@@ -1,6 +1,6 @@
-"""The API as a user meets it: the real DirectoryService and SchemeService on a real SQLite
-file, served by aiohttp's test server, with tokens for one admin, one manager and one
-operator."""
+"""The API as a user meets it: the real DirectoryService and SchemeService on a real database
+(SQLite or PostgreSQL), served by aiohttp's test server, with tokens for one admin, one
+manager and one operator."""
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +37,8 @@ class Company:
 
 
 @pytest.fixture
-def database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'callctl.db'}"
+def database(database_url):
+    url = database_url
     upgrade(url)
     engine = make_engine(url)
     yield sessions(engine)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemon import DaemonProcess
+from tests.support.databases import fresh_database
 from tests.support.phones import PhoneLab
 from tests.support.sandbox import AriReader, sandbox, state
 
@@ -49,13 +50,13 @@ def lab():
         yield lab
 
 
-def daemon_config(asterisk: dict, db_path) -> dict:
+def daemon_config(asterisk: dict, db_url: str) -> dict:
     return {
         "ari": {"url": f"http://127.0.0.1:{asterisk['http_port']}",
                 "username": asterisk["ari_user"], "password": asterisk["ari_password"]},
         "ami": {"port": asterisk["ami_port"], "username": asterisk["ami_user"],
                 "secret": asterisk["ami_secret"]},
-        "database": {"url": f"sqlite:///{db_path}"},
+        "database": {"url": db_url},
         "http": {"port": free_port()},
     }
 
@@ -88,14 +89,15 @@ def make_company(config_path, ring_timeout: int = 4) -> dict[str, tuple[str, str
 @pytest.fixture(scope="module")
 def daemon(asterisk, tmp_path_factory, request):
     workdir = tmp_path_factory.mktemp("daemon")
-    config = daemon_config(asterisk, workdir / "callctl.db")
-    for section, values in getattr(request.module, "DAEMON_CONFIG", {}).items():
-        config.setdefault(section, {}).update(values)  # a test module's own settings
-    proc = DaemonProcess(workdir, config)
-    proc.accounts = make_company(proc.path)
-    proc.start()
-    yield proc
-    assert proc.stop() == 0, f"daemon exited badly; see {proc.logfile}"
+    with fresh_database(workdir / "callctl.db") as url:
+        config = daemon_config(asterisk, url)
+        for section, values in getattr(request.module, "DAEMON_CONFIG", {}).items():
+            config.setdefault(section, {}).update(values)  # a test module's own settings
+        proc = DaemonProcess(workdir, config)
+        proc.accounts = make_company(proc.path)
+        proc.start()
+        yield proc
+        assert proc.stop() == 0, f"daemon exited badly; see {proc.logfile}"
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
 """The daemon's own faults: absent, stopped with calls up, wrong credentials."""
 import signal
-import sqlite3
 import time
 
 import pytest
 
 from tests.support.daemon import DaemonProcess
+from tests.support.databases import writes_stalled
 
 from .conftest import ALICE_NUMBER, BOB_NUMBER, CUSTOMER, MOBILE, cli, daemon_config
 from .test_first_call import call_log, connect
@@ -112,10 +112,7 @@ def survive_sigkill(daemon, calls, ari):
 
 def test_given_a_stalled_database_when_a_call_comes_then_it_still_rings_at_once(
         daemon, registered, carrier, ari):
-    db = daemon.config["database"]["url"].removeprefix("sqlite:///")
-    stall = sqlite3.connect(db, isolation_level=None)
-    stall.execute("BEGIN EXCLUSIVE")  # every write (and the sticky lookup's wait) now stalls
-    try:
+    with writes_stalled(daemon.config["database"]["url"]):  # every call-log write waits
         placed = time.monotonic()
         call = carrier.call(ALICE_NUMBER, caller_id="+15559990001")
         ringing = registered["alice"].wait_incoming()
@@ -123,9 +120,6 @@ def test_given_a_stalled_database_when_a_call_comes_then_it_still_rings_at_once(
         assert ring_start < 1.0, f"ring start took {ring_start:.2f} s with the database stalled"
         ringing.answer()
         call.wait_state("CONFIRMED")
-    finally:
-        stall.execute("ROLLBACK")
-        stall.close()
     started = daemon.wait_log("call.answered")
     call.hangup()
     ringing.wait_disconnected()
@@ -174,8 +168,8 @@ def test_given_a_ringing_call_when_the_daemon_is_killed_then_restart_resumes_it(
 
 
 def test_given_wrong_ari_password_when_started_then_it_keeps_retrying_and_reports_not_ready(
-        asterisk, tmp_path):
-    config = daemon_config(asterisk, tmp_path / "callctl.db")
+        asterisk, tmp_path, database_url):
+    config = daemon_config(asterisk, database_url)
     config["ari"]["password"] = "wrong"
     proc = DaemonProcess(tmp_path, config).start(wait_ready=False)
     try:

@@ -8,7 +8,6 @@ import os
 import queue
 import shlex
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import yaml
+
+from tests.support.databases import scalar
 
 
 def _die_with_parent() -> None:
@@ -99,10 +100,8 @@ class DaemonProcess:
     def wait_directory_loaded(self, timeout: float = 5) -> dict:
         """Until the daemon runs on the directory as it is in the database now (changes made
         by the CLI reach it by polling)."""
-        db = self.config["database"]["url"].removeprefix("sqlite:///")
-        with sqlite3.connect(db) as conn:
-            version = conn.execute(
-                "SELECT value FROM meta WHERE key = 'directory_version'").fetchone()[0]
+        version = scalar(self.config["database"]["url"],
+                         "SELECT value FROM meta WHERE key = 'directory_version'")
         return self.wait_log("directory.loaded", timeout=timeout, version=str(version))
 
     def health(self) -> tuple[int, dict]:

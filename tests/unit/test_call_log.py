@@ -4,8 +4,8 @@ from callctl.store.calls import CallLog
 from callctl.store.db import make_engine, sessions, upgrade
 
 
-def test_given_a_call_when_answered_and_ended_then_ring_and_talk_seconds_are_recorded(tmp_path):
-    url = f"sqlite:///{tmp_path / 'log.db'}"
+def test_given_a_call_when_answered_and_ended_then_ring_and_talk_seconds_are_recorded(database_url):
+    url = database_url
     upgrade(url)
     log = CallLog(sessions(make_engine(url)))
     t0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -18,8 +18,8 @@ def test_given_a_call_when_answered_and_ended_then_ring_and_talk_seconds_are_rec
         ("answered", "Alice Smith", 4.0, 30.0)
 
 
-def test_given_unanswered_call_when_ended_then_missed_with_ring_time(tmp_path):
-    url = f"sqlite:///{tmp_path / 'log.db'}"
+def test_given_unanswered_call_when_ended_then_missed_with_ring_time(database_url):
+    url = database_url
     upgrade(url)
     log = CallLog(sessions(make_engine(url)))
     t0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

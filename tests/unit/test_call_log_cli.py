@@ -1,4 +1,4 @@
-"""`callctl calls ...` end to end through callctl.cli.main: a config file, a real SQLite
+"""`callctl calls ...` end to end through callctl.cli.main: a config file, a real
 database, the project's time zone (Berlin, UTC+1 in November) for input and output."""
 import json
 import subprocess
@@ -15,12 +15,12 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)  # 10:00 in Berlin
 
 
 @pytest.fixture
-def setup(tmp_path, monkeypatch):
+def setup(tmp_path, monkeypatch, database_url):
+    url = database_url
     config = tmp_path / "callctl.yaml"
     config.write_text("ari: {password: secret}\nami: {secret: secret}\n"
-                      "project: {timezone: Europe/Berlin}\n")
+                      f"project: {{timezone: Europe/Berlin}}\ndatabase: {{url: '{url}'}}\n")
     monkeypatch.setenv("CALLCTL_CONFIG", str(config))
-    url = f"sqlite:///{tmp_path / 'callctl.db'}"
     upgrade(url)
     engine = make_engine(url)
     log = CallLog(sessions(engine))

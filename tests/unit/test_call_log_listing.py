@@ -12,8 +12,8 @@ STAFF = [("Ann Lee", "Sales"), ("Bob Roe", "Sales"), ("Cat Poe", "Support")]
 
 
 @pytest.fixture
-def log(tmp_path):
-    url = f"sqlite:///{tmp_path / 'log.db'}"
+def log(database_url):
+    url = database_url
     upgrade(url)
     engine = make_engine(url)
     yield CallLog(sessions(engine))

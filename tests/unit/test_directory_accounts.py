@@ -39,10 +39,9 @@ class Mailer:
 
 
 @pytest.fixture
-def url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'directory.db'}"
-    upgrade(url)
-    return url
+def url(database_url):
+    upgrade(database_url)
+    return database_url
 
 
 @pytest.fixture
@@ -277,10 +276,16 @@ def test_given_the_migration_then_it_matches_the_models_and_downgrades(url):
     with make_engine(url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_object": mine})
         assert compare_metadata(context, Base.metadata) == []
-        # compare_metadata cannot see expression indexes on SQLite: check this one by hand.
-        assert conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
-                                    "'uq_employees_email_lower'").scalar() == \
-            "CREATE UNIQUE INDEX uq_employees_email_lower ON employees (lower(email))"
+        # compare_metadata cannot see expression indexes: check this one by hand.
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                        "'uq_employees_email_lower'").scalar() == \
+                "CREATE UNIQUE INDEX uq_employees_email_lower ON employees (lower(email))"
+        else:
+            assert conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                        "'uq_employees_email_lower'").scalar() == \
+                ("CREATE UNIQUE INDEX uq_employees_email_lower ON public.employees "
+                 "USING btree (lower((email)::text))")
     command.downgrade(alembic_config(url), "0001")
     upgrade(url)  # nothing was left behind that would block the upgrade again
 

@@ -1,4 +1,4 @@
-"""Directory rules for employees and departments, on a real SQLite database migrated by
+"""Directory rules for employees and departments, on a real database migrated by
 Alembic. Every refusal asserts its exact message and that nothing changed."""
 from datetime import datetime, timezone
 
@@ -10,15 +10,14 @@ from callctl.store.db import make_engine, sessions, upgrade
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 
-def make_directory(tmp_path, **options) -> DirectoryService:
-    url = f"sqlite:///{tmp_path / 'directory.db'}"
+def make_directory(url: str, **options) -> DirectoryService:
     upgrade(url)
     return DirectoryService(sessions(make_engine(url)), clock=lambda: T0, **options)
 
 
 @pytest.fixture
-def d(tmp_path):
-    d = make_directory(tmp_path)
+def d(database_url):
+    d = make_directory(database_url)
     d.add_department("Sales", "200")
     d.add_employee("Ann Lee", "ann@example.com", "101", department="Sales")
     return d
@@ -122,8 +121,8 @@ def test_given_its_own_extension_when_editing_then_accepted(d):
     assert d.edit_department("Sales", extension="200").object["extension"] == "200"
 
 
-def test_given_a_feature_code_prefix_when_adding_then_refused(tmp_path):
-    d = make_directory(tmp_path, feature_codes=("*", "#", "9"))
+def test_given_a_feature_code_prefix_when_adding_then_refused(database_url):
+    d = make_directory(database_url, feature_codes=("*", "#", "9"))
     refused(d, lambda: d.add_employee("Bob Stone", "bob@example.com", "901"),
             "employee 'Bob Stone': extension: starts with '9', which begins a feature code")
     refused(d, lambda: d.add_department("Support", "99"),
@@ -224,8 +223,8 @@ def test_given_changes_when_each_succeeds_then_version_bumps_once_and_not_on_ref
     assert d.version() == v + 3
 
 
-def test_given_a_fresh_database_then_version_is_zero(tmp_path):
-    assert make_directory(tmp_path).version() == 0
+def test_given_a_fresh_database_then_version_is_zero(database_url):
+    assert make_directory(database_url).version() == 0
 
 
 # ---- the one rule for names (issue 16, item 7) ------------------------------------------

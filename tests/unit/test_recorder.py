@@ -11,8 +11,8 @@ AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def call_log(tmp_path):
-    url = f"sqlite:///{tmp_path / 'log.db'}"
+def call_log(database_url):
+    url = database_url
     upgrade(url)
     return CallLog(sessions(make_engine(url)))
 
@@ -41,3 +41,18 @@ async def test_given_one_bad_write_in_a_batch_when_recorded_then_only_it_is_lost
         await bad
     recorder.close()
     assert call_log.get("c1").outcome == "missed"
+
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+async def test_given_writes_when_recorded_then_the_queue_gauge_empties_and_lag_is_observed(
+        call_log):
+    from callctl.metrics import REGISTRY
+    lag_before = REGISTRY.get_sample_value("callctl_call_log_write_lag_seconds_count")
+    waiting = REGISTRY.get_sample_value("callctl_call_log_queue")
+    recorder = CallRecorder(call_log)
+    await asyncio.gather(recorder.submit(CallLog.started, "m1", "inbound", "+1555", "+1666", AT),
+                         recorder.submit(CallLog.ended, "m1", "missed", AT))
+    recorder.close()  # the stop, alone in its batch, is no write: nothing to count
+    assert REGISTRY.get_sample_value("callctl_call_log_queue") == waiting
+    assert REGISTRY.get_sample_value("callctl_call_log_write_lag_seconds_count") > lag_before

@@ -1,4 +1,4 @@
-"""`callctl schemes ...` and `callctl simulate`, run in-process against a real SQLite database.
+"""`callctl schemes ...` and `callctl simulate`, run in-process against a real database.
 
 The directory is the seed's recipe 1, a small sales team: manager 1 (Mia) for T s, then
 manager 2 (Max), then the head's mobile through the trunk; Saturdays only the mobile.
@@ -36,8 +36,8 @@ SATURDAY = "2026-11-28 11:00"
 
 
 @pytest.fixture
-def env(tmp_path):
-    url = f"sqlite:///{tmp_path / 'callctl.db'}"
+def env(tmp_path, database_url):
+    url = database_url
     config = tmp_path / "callctl.yaml"
     config.write_text(f"ari: {{password: secret}}\nami: {{secret: secret}}\n"
                       f"database: {{url: '{url}'}}\nproject: {{timezone: Europe/Berlin}}\n")

@@ -1,4 +1,4 @@
-"""SchemeService on a real SQLite database migrated by Alembic. Every refusal asserts its
+"""SchemeService on a real database migrated by Alembic. Every refusal asserts its
 exact message (naming scheme, branch and block) and that nothing changed, version included."""
 from datetime import datetime, timezone
 
@@ -25,8 +25,8 @@ def scheme_doc(name="Sales", *directions, kind="sequential", timeout=20,
 
 
 @pytest.fixture
-def maker(tmp_path):
-    url = f"sqlite:///{tmp_path / 'callctl.db'}"
+def maker(database_url):
+    url = database_url
     upgrade(url)
     return sessions(make_engine(url))
 
