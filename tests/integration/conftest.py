@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.daemon import DaemonProcess
 from tests.support.phones import PhoneLab
-from tests.support.sandbox import AriReader, sandbox, state
+from tests.support.sandbox import AriReader, TestSandbox, state
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +30,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def asterisk():
-    was_running = sandbox("status", check=False).returncode == 0
-    sandbox("start")
-    yield state()
-    if not was_running:
-        sandbox("stop")
+def sandbox_asterisk():
+    """The sandbox Asterisk, to restart or stop it; see TestSandbox."""
+    sb = TestSandbox()
+    sb.start()
+    yield sb
+    sb.close()
+
+
+@pytest.fixture(scope="session")
+def asterisk(sandbox_asterisk):
+    return state()
 
 
 @pytest.fixture(scope="session")
