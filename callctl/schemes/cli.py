@@ -13,7 +13,6 @@ from datetime import datetime
 
 import yaml
 
-from ..domain.coverage import coverage_png
 from ..domain.directory import ALL_REACHABLE, Directory, Presence
 from ..domain.fallback import fallback_targets
 from ..domain.flow import Menu, Ring, Voicemail
@@ -54,7 +53,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     cov = actions.add_parser("coverage", parents=[common],
                              help="the minutes of the week no branch covers")
     cov.add_argument("name")
-    cov.add_argument("--png", metavar="FILE", help="also draw the week as a heat map")
+    cov.add_argument("--png", metavar="FILE", help="also draw the week: days, hours, which "
+                     "branch takes each minute, the gaps in red")
 
     sim = sub.add_parser("simulate", parents=[common],
                          help="walk a number's scheme for a call, without a PBX")
@@ -82,6 +82,8 @@ def run(args: argparse.Namespace, cfg, make_directory) -> int:
         if args.command == "simulate":
             from ..routing.service import RoutingService
             return simulate(args, cfg, directory, service, RoutingService(maker, directory))
+        if args.action == "coverage":
+            return _coverage(args, service, cfg.project.timezone)
         return ACTIONS[args.action](args, service)
     except (SchemeError, LookupError) as err:
         head = "callctl: refused, nothing changed:" if args.command == "schemes" \
@@ -177,15 +179,21 @@ def _unassign(args, service: SchemeService) -> int:
     return 0
 
 
-def _coverage(args, service: SchemeService) -> int:
+def _coverage(args, service: SchemeService, timezone: str) -> int:
     if args.png:
-        coverage_png(service.scheme(args.name), args.png)
+        try:  # matplotlib loads only for the picture, and is an extra
+            from .coverage_png import coverage_png
+        except ImportError as exc:
+            print(f"callctl: --png needs matplotlib ({exc}): pip install 'callctl[plot]'",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        coverage_png(service.scheme(args.name), args.png, timezone)
     if args.json:
         return _json({"scheme": args.name, "uncovered": service.coverage(args.name),
                       "overlaps": service.overlaps(args.name), "png": args.png})
     _coverage_notes(service, args.name)
     if args.png:
-        print(f"heat map written to {args.png}")
+        print(f"picture written to {args.png}")
     return 0
 
 
@@ -198,7 +206,7 @@ def _coverage_notes(service: SchemeService, name: str) -> int:
 
 
 ACTIONS = {"add": _add, "list": _list, "show": _show, "copy": _copy, "delete": _delete,
-           "assign": _assign, "unassign": _unassign, "coverage": _coverage}
+           "assign": _assign, "unassign": _unassign}
 
 
 def _json(obj) -> int:
