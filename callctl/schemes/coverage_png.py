@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
 from ..domain.coverage import branch_by_minute
 from ..domain.schedule import DAY_LABELS, MINUTES_PER_DAY
 from ..domain.scheme import Scheme
@@ -35,9 +38,6 @@ def day_runs(owner: bytes, day: int) -> list[tuple[int, int, int]]:
 
 def coverage_figure(scheme: Scheme, timezone: str | None = None):
     """The picture as a matplotlib Figure (no pyplot: no global state, no display)."""
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
     owner = branch_by_minute(scheme)
     fig = Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
     ax = fig.subplots()
