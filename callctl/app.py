@@ -19,10 +19,10 @@ from .config import Config
 from .directory.service import DirectoryService
 from .domain.catalog import Catalog
 from .domain.directory import Presence
-from .domain.fallback import fallback_targets
+from .domain.fallback import fallback_program
 from .pbx.ari import Ari
-from .pbx.dial import dial_all
-from .pbx.astdb import write_fallbacks
+from .pbx.astdb import AstDb
+from .pbx.fallback import FAMILY as FALLBACK_FAMILY, fallback_table
 from .pbx.backoff import Backoff
 from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
 from .pbx.provision import Provisioner
@@ -181,22 +181,31 @@ class Daemon:
             except Exception as exc:  # the database or Asterisk is away: retried next tick
                 log.event("directory.sync_failed", logging.WARNING, error=repr(exc))
 
+    def astdb(self) -> AstDb:
+        ami = self.config.ami
+        return AstDb(ami.host, ami.port, ami.username, ami.secret)
+
     def _start_fallback_sync(self) -> None:
         if self._fallback_task is not None:
             self._fallback_task.cancel()
         self._fallback_task = asyncio.create_task(self.sync_fallbacks())
 
     async def sync_fallbacks(self) -> None:
-        """Keep AstDB's fallback table current; retried until Asterisk's AMI takes it."""
-        trunk = self.services.trunk
-        table = {n.number: dial_all(fallback_targets(self.directory, n.number), trunk)
-                 for n in self.directory.numbers}
-        table = {k: v for k, v in table.items() if v}
-        ami, backoff = self.config.ami, Backoff(base=0.5, cap=30)
+        """Keep the daemon-absent programs in AstDB current (see domain/fallback.py);
+        retried until Asterisk's AMI takes them."""
+        catalog, version = self.catalog, self.directory_version
+        programs = await asyncio.to_thread(lambda: [
+            p for n in catalog.directory.numbers
+            if (p := fallback_program(catalog, n.number)) is not None])
+        table = fallback_table(programs, self.services.trunk, self.config.project.timezone)
+        backoff = Backoff(base=0.5, cap=30)
         while True:
             try:
-                await write_fallbacks(ami.host, ami.port, ami.username, ami.secret, table)
-                self.fallbacks_status = f"{len(table)} written"
+                async with self.astdb() as db:
+                    changed = await db.sync(FALLBACK_FAMILY, table)
+                self.fallbacks_status = f"{len(programs)} written"
+                log.event("astdb.fallbacks_written", version=version, numbers=len(programs),
+                          keys=len(table), changed=changed)
                 return
             except Exception as exc:  # panoramisk raises plain exceptions on refusal
                 self.fallbacks_status = f"stale: {exc or type(exc).__name__}"

@@ -16,8 +16,8 @@ from tests.support.sandbox import AriReader, TestSandbox, state
 
 pytestmark = pytest.mark.integration
 
-ALICE_NUMBER = "+15550100"  # rings Alice; falls back to Alice when the daemon is absent
-BOB_NUMBER = "+15550101"  # rings Bob; falls back to the head's mobile through the trunk
+ALICE_NUMBER = "+15550100"  # rings Alice, also when the daemon is absent
+BOB_NUMBER = "+15550101"  # rings Bob; then, when the daemon is absent, the head's mobile
 MOBILE = "+15550199"  # a phone number reached through the carrier trunk
 UNKNOWN_NUMBER = "+15550999"
 CUSTOMER = "+15557654321"
