@@ -11,6 +11,7 @@ from .api.http import mount as mount_api
 from .calls.busy import BusyBoard
 from .calls.context import Services
 from .calls.media import PromptMedia
+from .calls.outage import Outage
 from .calls.reconcile import reconcile
 from .api.prompts import mount_media
 from .calls.recorder import CallRecorder
@@ -84,6 +85,7 @@ class Daemon:
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context)
         self.router = Router(self.services, config.ari.app)
+        self.outage = Outage(self.router, self.astdb)
         self.db_ready = False
         self.fallbacks_status = "not written yet"
         self._fallback_task: asyncio.Task | None = None
@@ -118,6 +120,7 @@ class Daemon:
                                params={"eventSource": "endpoint:PJSIP"})
         self.presence.seed(await self.ari.request("GET", "/endpoints/PJSIP"))
         await reconcile(self.router)
+        self.outage.after_connect()  # the call log catches up with what Asterisk did
         self.mailroom.start_sweep()
         self._start_fallback_sync()
 
@@ -237,6 +240,7 @@ class Daemon:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.outage.close()
         await self.router.stop()
         await self.mailroom.close()
         await asyncio.to_thread(self.recorder.close)
