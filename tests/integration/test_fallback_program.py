@@ -9,7 +9,8 @@ import pytest
 
 from tests.support.sandbox import sandbox
 
-from .conftest import BOB_NUMBER, MOBILE
+from .conftest import ALICE_NUMBER, BOB_NUMBER, MOBILE
+from .test_first_call import audible
 from .test_schemes_live import always, use_scheme
 
 pytestmark = pytest.mark.integration
@@ -111,6 +112,22 @@ def test_given_working_hours_in_the_project_zone_when_the_daemon_is_down_then_th
         at_bob.hangup()
         call.wait_disconnected()
         carrier.expect_no_incoming(within=0.3)  # the other branch never rang
+        ari.assert_clean()
+    finally:
+        daemon.start()
+
+
+def test_given_nobody_answers_when_the_daemon_is_down_then_the_caller_hears_so_unbilled(
+        daemon, registered, carrier, ari):
+    daemon.stop()  # Alice's number: Alice for its 4 s ring timeout, and no backup
+    try:
+        call = carrier.call(ALICE_NUMBER, caller_id="+15557000303")
+        rings_for(incoming(registered["alice"]), 4)
+        # "Nobody is available" as early media, never answered (not billed), then 480.
+        call.wait_state("EARLY")
+        assert audible(call.record(0.5))
+        call.wait_disconnected(timeout=15)
+        assert (call.last_code, "CONFIRMED" in call._seen) == (480, False)
         ari.assert_clean()
     finally:
         daemon.start()
