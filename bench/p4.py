@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from callctl.domain.directory import Department, Directory, Employee, Presence
-from callctl.domain.plan import Trunk
+from callctl.domain.catalog import Catalog
 from callctl.domain.planner import plan_call
 from callctl.domain.schedule import WeeklySchedule
 from callctl.domain.scheme import BlockSpec, Branch, Direction, Scheme, validate
@@ -54,10 +54,10 @@ def world() -> tuple[dict, Directory, Presence]:
 
 def run(repeat: int = 15, number: int = 200) -> dict:
     schemes, directory, presence = world()
-    trunk = Trunk("carrier")
+    catalog = Catalog(directory, schemes)
 
     def once():
-        return plan_call("main", schemes, directory, SUNDAY_11, TZ, presence, trunk)
+        return plan_call("main", catalog, presence, SUNDAY_11, TZ)
 
     assert not validate(schemes, directory), validate(schemes, directory)  # a savable scheme
     result = once()
@@ -65,8 +65,8 @@ def run(repeat: int = 15, number: int = 200) -> dict:
     runs = [t / number * 1e6 for t in timeit.repeat(once, repeat=repeat, number=number)]
     return {"plan_us_median": round(statistics.median(runs), 1),
             "plan_us_min": round(min(runs), 1),
-            "blocks_planned": len(result.plan.blocks),
-            "legs_planned": sum(len(b.legs) for b in result.plan.blocks),
+            "blocks_planned": len(result.ring_steps),
+            "legs_planned": sum(len(s.targets) for s in result.ring_steps),
             "runs": repeat * number}
 
 

@@ -17,23 +17,21 @@ from .api.prompts import mount_media
 from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .config import Config
-from .directory.service import DirectoryService
 from .domain.catalog import Catalog
 from .domain.directory import Presence
 from .domain.fallback import fallback_program
-from .pbx.ari import Ari
+from .pbx.ari import Ari, AriError
 from .pbx.astdb import AstDb
 from .pbx.fallback import FAMILY as FALLBACK_FAMILY, fallback_table
 from .pbx.backoff import Backoff
-from .pbx.presence import EVENTS as PRESENCE_EVENTS, PresenceTracker
+from .pbx.contacts import ContactEvents
+from .pbx.presence import PresenceTracker
 from .pbx.provision import Provisioner
+from .looplag import LoopLag
+from .project.services import from_config
 from .prompts.defaults import load_defaults
 from .prompts.media import media_base_url
-from .prompts.service import PromptService
-from .integrations.mail import mailer_from_config
-from .looplag import LoopLag
-from .routing.service import RoutingService, catalog_from
-from .schemes.service import SchemeService
+from .routing.service import catalog_from
 from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
@@ -44,7 +42,7 @@ from .voicemail.mailroom import Mailroom
 # The ARI events callctl acts on; Asterisk is asked to send no others.
 EVENTS_USED = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest",
                "PlaybackFinished", "PlaybackFailed", "ChannelDtmfReceived",
-               "RecordingFinished", "RecordingFailed", "ContactStatusChange")
+               "RecordingFinished", "RecordingFailed")
 DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches calls and phones
 
 
@@ -52,17 +50,9 @@ class Daemon:
     def __init__(self, config: Config):
         self.config = config
         self.engine = make_engine(config.database.url)
-        self.directory_service = DirectoryService(sessions(self.engine),
-                                                  mailer=mailer_from_config(config.smtp),
-                                                  seats_included=config.project.seats_included)
-        self.scheme_service = SchemeService(sessions(self.engine), self.directory_service)
-        # Menus and boxes may only play prompts that exist; prompts they play stay.
-        self.routing_service = RoutingService(
-            sessions(self.engine), self.directory_service,
-            prompt_names=lambda: set(self.prompt_service.catalog()))
-        self.prompt_service = PromptService(sessions(self.engine),
-                                            usages=self.routing_service.prompt_usages,
-                                            on_change=DirectoryService.bump_version)
+        services = from_config(config, sessions(self.engine))  # every service, wired
+        self.directory_service, self.scheme_service = services.directory, services.schemes
+        self.routing_service, self.prompt_service = services.routing, services.prompts
         self.prompts: dict[str, str] = {}  # uploaded prompt name -> version
         self.default_sounds = load_defaults()
         self.media_url = media_base_url(config.pbx.media_url, config.http.host, config.http.port)
@@ -70,6 +60,8 @@ class Daemon:
         self.catalog, self.directory_version = Catalog(), None
         self.ari = Ari(config.ari.url, config.ari.username, config.ari.password, config.ari.app)
         self.presence = PresenceTracker()
+        self.contacts = ContactEvents(config.ami.host, config.ami.port, config.ami.username,
+                                      config.ami.secret, self.on_contact, self.seed_presence)
         self.provisioner = Provisioner(self.ari, config.pbx.staff_transport,
                                        config.pbx.staff_context)
         call_log = CallLog(sessions(self.engine))
@@ -111,28 +103,36 @@ class Daemon:
     async def on_connect(self) -> None:
         await self.provisioner.sync(self.directory, full=True)
         app = self.config.ari.app
-        # Endpoint events for presence; the filter keeps out the dozens of channel events
-        # (ChannelVarset, Dial, ...) an endpoint subscription would bring for EVERY call,
-        # including calls callctl never handles.
         await self.ari.request("PUT", f"/applications/{app}/eventFilter",
                                body={"allowed": [{"type": t} for t in EVENTS_USED]})
-        await self.ari.request("POST", f"/applications/{app}/subscription",
-                               params={"eventSource": "endpoint:PJSIP"})
-        self.presence.seed(await self.ari.request("GET", "/endpoints/PJSIP"))
+        # Earlier versions subscribed to endpoint:PJSIP for presence, which loads Asterisk
+        # for every call and outlives the daemon: drop it (presence now comes over AMI).
+        try:
+            await self.ari.request("DELETE", f"/applications/{app}/subscription",
+                                   params={"eventSource": "endpoint:PJSIP"})
+        except AriError as exc:
+            if exc.status not in (400, 404, 422):  # 422: was not subscribed
+                raise
+        await self.seed_presence()
         await reconcile(self.router)
         self.outage.after_connect()  # the call log catches up with what Asterisk did
         self.mailroom.start_sweep()
         self._start_fallback_sync()
 
+    async def seed_presence(self) -> None:
+        """Who is registered now: after a (re)connect, events may have been missed."""
+        for change in self.presence.seed(await self.ari.request("GET", "/endpoints/PJSIP")):
+            self._registered(change)
+
+    def on_contact(self, login: str, uri: str | None, status: str) -> None:
+        self._registered(self.presence.contact(login, uri, status))
+
+    def _registered(self, change: tuple[str, str, str | None]) -> None:
+        log.event("sip.registration", login=change[0], state=change[1], contact=change[2])
+        self._registrations.put_nowait(change)
+
     def on_event(self, ev) -> None:
-        if ev.type in PRESENCE_EVENTS:
-            change = self.presence.update(ev)
-            if change is not None:
-                log.event("sip.registration", login=change[0], state=change[1],
-                          contact=change[2])
-                self._registrations.put_nowait(change)
-        else:
-            self.router.dispatch(ev)
+        self.router.dispatch(ev)
 
     async def record_registrations(self) -> None:
         """Registration state into the database, in order, off the event loop."""
@@ -232,6 +232,7 @@ class Daemon:
         tasks = [asyncio.create_task(self.ari.run_events(self.on_event, self.on_connect)),
                  asyncio.create_task(self.watch_directory()),
                  asyncio.create_task(self.record_registrations()),
+                 asyncio.create_task(self.contacts.run()),
                  asyncio.create_task(self.loop_lag.run())]
         await self._stopping.wait()
         log.event("daemon.stopping", calls=len(self.router.sessions))

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
-from pathlib import Path
 
 from . import config as configuration
 from . import log
-
-EXIT_BAD_INPUT = 2
+from .cliout import EXIT_BAD_INPUT, print_json, refuse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,22 +36,40 @@ def build_parser() -> argparse.ArgumentParser:
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
     create.add_argument("employee")
-    project = sub.add_parser("project", help="the whole directory as one YAML document")
-    actions = project.add_subparsers(dest="action", required=True)
-    exp = actions.add_parser("export", parents=[common], help="print the directory as YAML")
-    exp.add_argument("-o", "--output", metavar="FILE", help="write the document to FILE and "
-                     "the prompts' audio beside it, in prompts/")
-    imp = actions.add_parser("import", parents=[common],
-                             help="make the directory match a YAML document (all or nothing)")
-    imp.add_argument("file")
-    imp.add_argument("--dry-run", action="store_true", help="print the changes, apply nothing")
+    from .project.cli import add_parsers as add_project_parsers
+    add_project_parsers(sub, common)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    for i, arg in enumerate(argv, 1):
+        # Bytes that are not UTF-8 reach Python as lone surrogates; refuse them here, before
+        # they reach a name, the database or the terminal.
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            return refuse(f"argument {i} is not valid UTF-8 text")
     args = build_parser().parse_args(argv)
     try:
+        return _run(args)
+    except BrokenPipeError:
+        # The reader went away (`callctl ... | head`): say so once, quietly, on stderr.
+        try:
+            sys.stdout = open(os.devnull, "w")  # no second error when Python flushes
+            print("callctl: output closed early (broken pipe)", file=sys.stderr)
+        except OSError:
+            pass
+        return EXIT_BAD_INPUT
+
+
+def _run(args) -> int:
+    try:
         cfg = configuration.load(args.config)
+        if args.command in ("check-config", "run"):
+            from .domain.phones import is_country
+            if not is_country(cfg.project.country):
+                raise configuration.ConfigError(
+                    f"{args.config}: project.country: {cfg.project.country!r} is not a "
+                    "country libphonenumber knows (an ISO 3166 code such as US, DE, GB)")
     except configuration.ConfigError as exc:
         print(f"callctl: invalid configuration\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -64,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     log.setup(cfg.log_level)
     if args.command == "run":
+        import asyncio
+
         from .app import Daemon
         asyncio.run(Daemon(cfg).run())
         return 0
@@ -73,117 +89,36 @@ def main(argv: list[str] | None = None) -> int:
         print("database is at the latest schema")
         return 0
     if args.command == "project":
-        return run_project(args, cfg)
+        from .project import cli as project_cli
+        return project_cli.run(args, cfg)
     if args.command == "tokens":
         return run_tokens(args, cfg)
     if args.command == "calls":
         from .calls import log_cli
         return log_cli.main(args, cfg)
+    from .project.services import from_config
     if args.command in ("menus", "voicemail"):
         from .routing import cli as routing_cli
-        from .store.db import make_engine, sessions
-        return routing_cli.run(args, routing_service(cfg, sessions(make_engine(cfg.database.url))))
+        return routing_cli.run(args, from_config(cfg).routing)
     if args.command == "prompts":
         from .prompts import cli as prompts_cli
-        return prompts_cli.run(args, prompt_service(cfg))
+        return prompts_cli.run(args, from_config(cfg).prompts)
     if args.command in ("schemes", "simulate"):
         from .schemes import cli as schemes_cli
-        return schemes_cli.run(args, cfg, service_factory(cfg))
+        return schemes_cli.run(args, cfg, from_config(cfg))
     from .directory import cli as directory_cli
-    return directory_cli.run(args, service_factory(cfg)(None))
-
-
-def service_factory(cfg: configuration.Config):
-    """Builds DirectoryService for a sessionmaker (None: the configured database's)."""
-    from .directory.service import DirectoryService
-    from .integrations.mail import mailer_from_config
-    from .store.db import make_engine, sessions
-    mailer = mailer_from_config(cfg.smtp)
-
-    def make(maker=None):
-        from .schemes.service import register_usage_checkers
-        maker = maker or sessions(make_engine(cfg.database.url))
-        service = DirectoryService(maker, mailer=mailer,
-                                   seats_included=cfg.project.seats_included)
-        register_usage_checkers(service)  # schemes, too, may use what is deleted
-        return service
-    return make
-
-
-def prompt_service(cfg: configuration.Config, maker=None):
-    from .directory.service import DirectoryService
-    from .prompts.service import PromptService
-    from .store.db import make_engine, sessions
-    maker = maker or sessions(make_engine(cfg.database.url))
-    return PromptService(maker, usages=routing_service(cfg, maker).prompt_usages,
-                         on_change=DirectoryService.bump_version)
-
-
-def routing_service(cfg: configuration.Config, maker):
-    from .routing.service import RoutingService
-    return RoutingService(maker, service_factory(cfg)(maker),
-                          prompt_names=lambda: set(prompt_service(cfg, maker).catalog()))
+    return directory_cli.run(args, from_config(cfg).directory)
 
 
 def run_tokens(args, cfg: configuration.Config) -> int:
-    from .directory.errors import DirectoryError
     from .store.api_tokens import ApiTokens
     from .store.db import make_engine, sessions
     try:
         token = ApiTokens(sessions(make_engine(cfg.database.url))).create_token(args.employee)
-    except (DirectoryError, LookupError) as exc:
-        print(f"callctl: refused: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(json.dumps({"employee": args.employee, "token": token}) if args.json else token)
-    return 0
-
-
-def run_project(args, cfg: configuration.Config) -> int:
-    from .directory import project
-    from .directory.errors import DirectoryError
-    from .domain.scheme import SchemeError
-    from .schemes.service import SchemeService
-    from .store.db import make_engine, sessions
-    make = service_factory(cfg)
-    if args.action == "export":
-        maker = sessions(make_engine(cfg.database.url))
-        directory, prompts = make(maker), prompt_service(cfg, maker)
-        out = Path(args.output) if args.output else None
-        try:
-            doc = project.export_project(directory, SchemeService(maker, directory), prompts,
-                                         out and out.parent)
-            if out is not None:
-                out.write_text(project.dump(doc))
-                return 0
-        except OSError as exc:
-            print(f"callctl: {exc.filename}: cannot write: {exc.strerror}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        print(project.dump(doc), end="")
-        if prompts.list_prompts():
-            print("callctl: the prompts are left out of a document printed here (their "
-                  "audio needs files of its own): use --output FILE", file=sys.stderr)
-        return 0
-    try:
-        with open(args.file) as f:
-            doc = project.parse(f.read(), args.file)
-        lines, results = project.import_project(make_engine(cfg.database.url), make, doc,
-                                                dry_run=args.dry_run)
-    except OSError as exc:
-        print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (project.ProjectError, DirectoryError, SchemeError) as exc:
-        print(f"callctl: import refused, nothing changed:\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for line in lines or ["no changes"]:
-        print(line)
-    if args.dry_run:
-        print("(dry run: nothing was changed)")
-    for result in results:
-        for message in [*result.messages, *(result.detached or ())]:
-            print(f"  {message}")
-        if result.secret:
-            print(f"  SIP account {result.object.get('login')}: password {result.secret}")
-    return 0
+    except LookupError as exc:
+        return refuse(f"refused: {exc}", as_json=args.json, entity="employee")
+    return print_json({"employee": args.employee, "token": token}) if args.json \
+        else print(token) or 0
 
 
 if __name__ == "__main__":

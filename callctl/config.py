@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import yamldoc
 
 ENV_PREFIX = "CALLCTL__"
 
@@ -90,6 +91,9 @@ class ProjectConfig(Strict):
     timezone: str = "UTC"  # working hours in schemes are read in this zone
     seats_included: int = Field(3, ge=0)
     sticky: bool = False  # a caller who talked to an employee today reaches them first
+    # Numbers written without +<country code> are read as national numbers of this country
+    # (ISO 3166 code) and stored in E.164. Checked against libphonenumber by check-config.
+    country: str = "US"
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +103,13 @@ class ProjectConfig(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r} (use an IANA name like Europe/Berlin)")
         return v
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{2}", v):
+            raise ValueError(f"{v!r} is not a two-letter country code (e.g. US, DE, GB)")
+        return v.upper()
 
 
 class Config(Strict):
@@ -125,11 +136,8 @@ def _apply_env(data: dict, environ: dict) -> None:
         node[path[-1]] = value
 
 
-def _where(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc)
-
-
-def parse(data: object, source: str, environ: dict | None = None) -> Config:
+def parse(data: object, source: str, environ: dict | None = None,
+          doc: yamldoc.Document | None = None) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -138,38 +146,35 @@ def parse(data: object, source: str, environ: dict | None = None) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            where = f"{_where(err['loc'])}: " if err["loc"] else ""
-            problems.append(f"{source}: {where}{msg}")
-        raise ConfigError("\n".join(problems)) from None
+        lines = yamldoc.validation_lines(exc, doc or yamldoc.Document(data, source))
+        raise ConfigError("\n".join(lines)) from None
 
 
 def load(path: str | os.PathLike, environ: dict | None = None) -> Config:
     path = Path(path)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(f"{path}: {where}not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    config = parse(data, str(path), environ)
-    return _resolve_paths(config, path.parent)
+        doc = yamldoc.read(path, max_bytes=1024 * 1024)
+    except yamldoc.DocumentError as exc:
+        raise ConfigError(str(exc)) from None
+    config = parse(doc.data, str(path), environ, doc)
+    return _resolve_paths(config, path)
 
 
-def _resolve_paths(config: Config, base: Path) -> Config:
-    """A relative SQLite path is relative to the config file, not to the working directory."""
+def _resolve_paths(config: Config, path: Path) -> Config:
+    """A relative SQLite path is relative to the config file, not to the working directory;
+    its folder must exist, or a typo would quietly start an empty database somewhere else."""
     url = config.database.url
     prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-        absolute = (base / url[len(prefix):]).resolve()
-        config = config.model_copy(update={"database": DatabaseConfig(url=f"{prefix}{absolute}")})
+    if not url.startswith(prefix) or url == prefix + ":memory:":
+        return config
+    name, query = (url[len(prefix):].split("?", 1) + [""])[:2]
+    file = Path(name)
+    if not file.is_absolute():
+        file = (path.parent / file).resolve()
+        resolved = f"{prefix}{file}" + (f"?{query}" if query else "")
+        config = config.model_copy(update={"database": DatabaseConfig(url=resolved)})
+    if not file.parent.is_dir():
+        raise ConfigError(f"{path}: database.url: the folder {file.parent} does not exist "
+                          f"(create it, or correct the URL)")
     return config
 

@@ -6,36 +6,20 @@ token is ever stored (callctl/store/api_tokens.py): a leaked database leaks no u
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
-from dataclasses import dataclass
 from typing import Protocol
 
 from aiohttp import web
 
+from ..store.api_tokens import Principal
+
 # Ordered weakest first: a route needing "manager" admits managers and admins.
 LEVELS = ("operator", "manager", "admin")
-TOKEN_PREFIX = "cc_"  # makes a pasted token recognisable (and greppable by secret scanners)
-
-
-@dataclass(frozen=True)
-class Principal:
-    employee: str
-    level: str
 
 
 class TokenStore(Protocol):
     def resolve(self, token: str) -> Principal | None: ...
     def create_token(self, employee_name: str) -> str: ...
-
-
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def at_least(level: str, needed: str) -> bool:

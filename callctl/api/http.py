@@ -309,11 +309,41 @@ def _guard(route: Route, tokens: TokenStore, run: Run):
 
 
 async def _json_body(request: web.Request) -> Any:
+    raw = await request.read()
     try:
-        return json.loads(await request.text() or "null")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "request", "body", f"body: not UTF-8 text (byte "
+                                              f"0x{raw[exc.start]:02x} at offset {exc.start})")
+    try:
+        body = json.loads(text or "null")
     except json.JSONDecodeError as exc:
         raise Problem(400, "request", "body", f"body: not valid JSON ({exc.msg} at "
                                               f"line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        raise Problem(400, "request", "body", "body: nested too deeply")
+    bad = _lone_surrogate(body)
+    if bad is not None:
+        raise Problem(400, "request", bad, f"{bad}: not valid Unicode (a lone surrogate, "
+                                           "such as the escape \\ud800)")
+    return body
+
+
+def _lone_surrogate(body) -> str | None:
+    """The field of a parsed body holding a lone surrogate (JSON allows the escape; no
+    database or terminal takes it), or None. Iterative: bodies can be deep."""
+    stack = [("body", body)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in value):
+                return where
+        elif isinstance(value, (dict, list)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                stack.append((where, key))
+                stack.append((str(key) if where == "body" else where, item))
+    return None
 
 
 def _view(c: Collection, item: dict, who: Principal) -> dict:
@@ -324,17 +354,7 @@ def _view(c: Collection, item: dict, who: Principal) -> dict:
 
 
 def _result(result: Any) -> dict:
-    # The same shape as `callctl ... --json` prints, so scripts can switch between the two.
-    body = {"object": result.object, "messages": list(result.messages)}
-    if getattr(result, "detached", None):
-        body["detached"] = list(result.detached)
-    if getattr(result, "secret", None):
-        body["password"] = result.secret  # shown this once; SIP-account create or reset
-    if getattr(result, "invitation_token", None):
-        # Admin-only routes: lets the admin hand it over when no mailer is configured. No
-        # escalation: an admin can create a token for any employee anyway.
-        body["invitation_token"] = result.invitation_token
-    return body
+    return result.as_dict()  # admin-only routes: the invitation token may be in it
 
 
 def _error(status: int, entity: str | None, field: str | None, message: str,

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable
 
+from ..domain.names import shown
+
 _TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object",
           bytes: "string"}  # bytes: a file in a multipart/form-data body
 
@@ -83,7 +85,8 @@ def check_body(body: Any, fields: tuple[Field, ...]) -> tuple[str, str] | None:
     known = {f.name: f for f in fields}
     for name in body:
         if name not in known:
-            return name, f"is not a known field (known: {', '.join(known)})"
+            return shown(name, 40).strip("'"), f"is not a known field (known: " \
+                                                f"{', '.join(known)})"
     for f in fields:
         if f.name not in body:
             if f.required:

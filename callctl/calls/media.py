@@ -9,7 +9,7 @@ from .. import log
 from ..domain.flow import Prompt
 from ..prompts.defaults import DefaultSounds
 from ..prompts.media import sound_uri
-from ..prompts.names import name_key
+from ..domain.names import name_key
 
 SILENCE = "sound:silence/1"  # a prompt deleted under a running call: nothing, not a crash
 

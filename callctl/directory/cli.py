@@ -3,8 +3,8 @@ the command line, over the same service as the HTTP API."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+
+from ..cliout import EXIT_OK, print_json, print_record, print_table, refuse
 from .errors import DirectoryError
 
 # entity -> (service method stem, identifying argument, columns of the list table)
@@ -92,9 +92,14 @@ def run(args: argparse.Namespace, service) -> int:
     try:
         if args.action == "list":
             rows = getattr(service, f"list_{stem}s")()
-            return _print_rows(rows, columns, args.json)
+            if args.json:
+                return print_json(rows)
+            shown = [c for c in columns if any(c in r for r in rows)] or columns
+            print_table([c.upper() for c in shown], [[r.get(c) for c in shown] for r in rows])
+            return EXIT_OK
         if args.action == "show":
-            return _print_one(getattr(service, f"get_{stem}")(getattr(args, ident)), args.json)
+            obj = getattr(service, f"get_{stem}")(getattr(args, ident))
+            return print_json(obj) if args.json else (print_record(obj) or EXIT_OK)
         if args.action == "add":
             want_sip = fields.pop("sip", False)
             result = getattr(service, f"add_{stem}")(**fields)
@@ -108,22 +113,22 @@ def run(args: argparse.Namespace, service) -> int:
             results = [getattr(service, f"edit_{stem}")(getattr(args, ident), **fields)]
         else:
             delete = getattr(service, f"delete_{stem}")
-            results = [delete(getattr(args, ident), force=args.force) if stem != "number"
-                       else delete(getattr(args, ident))]
+            results = [delete(getattr(args, ident), force=args.force)]
     except DirectoryError as err:
-        print(f"callctl: refused: {err}", file=sys.stderr)
-        return 2
-    except LookupError as err:
-        print(f"callctl: {err.args[0] if err.args else err}", file=sys.stderr)
-        return 2
+        extra = {"usages": err.usages} if err.usages else {}
+        return refuse(str(err), as_json=args.json, head="callctl: refused:",
+                      entity=err.entity, field=err.field, **extra)
     # A running daemon notices the change within a second and pushes it to Asterisk.
     if args.json:
-        docs = [_result_doc(r) for r in results]
-        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, default=str))
-    else:
-        for result in results:
-            _print_result(result)
-    return 0
+        docs = [r.as_dict() for r in results]
+        return print_json(docs[0] if len(docs) == 1 else docs)
+    for result in results:
+        print_record(result.object)
+        if result.secret:
+            print(f"password: {result.secret}   (shown once: give it to the phone's owner)")
+        for line in [*result.messages, *(f"detached: {d}" for d in result.detached or ())]:
+            print(line)
+    return EXIT_OK
 
 
 def _fields(args: argparse.Namespace) -> dict:
@@ -143,52 +148,3 @@ def _fields(args: argparse.Namespace) -> dict:
     if "other_contacts" in fields:
         fields["other_contacts"] = tuple(fields["other_contacts"])
     return fields
-
-
-def _result_doc(result) -> dict:
-    out = {"object": result.object, "messages": result.messages}
-    if result.secret:
-        out["password"] = result.secret
-    if result.detached:
-        out["detached"] = result.detached
-    return out
-
-
-def _print_result(result) -> None:
-    _print_one(result.object, False)
-    if result.secret:
-        print(f"password: {result.secret}   (shown once: give it to the phone's owner)")
-    for line in [*result.messages, *(f"detached: {d}" for d in result.detached or ())]:
-        print(line)
-
-
-def _print_one(obj: dict, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps(obj, indent=2, default=str))
-    else:
-        width = max(map(len, obj), default=0)
-        for key, value in obj.items():
-            print(f"{key:<{width}}  {_cell(value)}")
-    return 0
-
-
-def _print_rows(rows: list[dict], columns: list[str], as_json: bool) -> int:
-    if as_json:
-        print(json.dumps(rows, indent=2, default=str))
-        return 0
-    columns = [c for c in columns if any(c in r for r in rows)] or columns
-    table = [[c.upper() for c in columns]] + [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-    return 0
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value)) or "-"
-    return str(value)

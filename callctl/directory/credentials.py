@@ -17,11 +17,6 @@ def new_sip_password() -> str:
     return secrets.token_urlsafe(18)  # 24 URL-safe characters, 144 random bits
 
 
-def token_hash(token: str) -> str:
-    # The token has 256 random bits, so a fast hash is enough and allows an indexed lookup.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     n, r, p = 2 ** 14, 8, 1
@@ -44,8 +39,9 @@ def send_invitation(mailer, email: str, name: str, token: str) -> str:
     """Mails the token; returns the message for the result. Call it after the commit: a mail
     for an employee that was never created would be worse than a mail that failed (the token
     is in the result; `invite` sends a new one)."""
-    if mailer is None:
-        return f"no mailer configured: hand the invitation token to {name}"
+    if mailer is None:  # the admin hands it over: say it, or it is lost
+        return (f"no mailer configured: hand {name} this invitation token: {token} (they "
+                f"open /invite/<token> on callctl's HTTP address to set a password)")
     try:
         mailer.send_invitation(to=email, name=name, token=token)
     except Exception as exc:  # noqa: BLE001 - any mail failure is reported, not raised

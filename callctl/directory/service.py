@@ -12,7 +12,6 @@ The checks live in `rules`, the dict views in `views`, secrets and the invitatio
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,16 +21,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ..domain import directory as domain
+from ..domain.names import shown
+from ..store.tokens import hash_token, new_token
 from ..store.directory_models import (ACCESS_LEVELS, REG_STATES, Department, Employee,
                                       EmployeeContact, Meta, PhoneNumber, SipAccount)
 from .credentials import (INVITATION_TTL, MIN_PASSWORD, hash_password, new_sip_password,
-                          send_invitation, token_hash, verify_password)
+                          send_invitation, verify_password)
 from .errors import DirectoryError
 from .rules import (KINDS, SIP_URI_RE, check_choice, check_contacts, check_editable, check_flag,
                     check_kind, check_ring_timeout, department_ref, employee_ref,
                     fallback_target, free_email, free_extension, free_login, free_name,
                     free_number, get, new_login)
-from .rules import DIAL_RE, EMAIL_RE, EXTENSION_RE, LOGIN_RE  # noqa: F401 - importable here
 from .usages import Detacher, Finder, RenameHook, builtin_checkers
 from .views import (current_contacts, department_view, domain_employee, employee_view,
                     employees_query, name_of, number_view, sip_view, utc)
@@ -47,12 +47,28 @@ class Result:
     invitation_token: str | None = None
     detached: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict:
+        """The shape `--json` prints and the API returns, so scripts can use either."""
+        out = {"object": self.object, "messages": list(self.messages)}
+        if self.detached:
+            out["detached"] = list(self.detached)
+        if self.secret:
+            out["password"] = self.secret  # shown this once: SIP-account create or reset
+        if self.invitation_token:
+            # For the admin to hand over when no mailer is configured. No escalation: an
+            # admin can create a token for any employee anyway.
+            out["invitation_token"] = self.invitation_token
+        return out
+
 
 class DirectoryService:
     def __init__(self, sessions: sessionmaker, *, mailer=None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 seats_included: int = 3, feature_codes: tuple[str, ...] = ("*", "#")):
+                 seats_included: int = 3, feature_codes: tuple[str, ...] = ("*", "#"),
+                 country: str = "US"):
+        """`country`: numbers written without +<country code> are national numbers of it."""
         self._sessions = sessions
+        self.country = country
         self._mailer = mailer
         self._clock = clock
         self._seats = seats_included
@@ -72,14 +88,13 @@ class DirectoryService:
             extension = self._free_extension(s, label, extension)
             dept = department_ref(s, label, department)
             check_choice(label, "access_level", access_level, ACCESS_LEVELS)
-            contacts = check_contacts(label, phone_numbers, other_contacts)
+            contacts = check_contacts(label, phone_numbers, other_contacts, self.country)
             check_flag(label, "online", online)
             check_flag(label, "call_waiting", call_waiting)
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             e = Employee(full_name=name, email=email, extension=extension, department=dept,
                          access_level=access_level, online=online, call_waiting=call_waiting,
-                         created_at=self._clock(),
-                         invite_token_hash=token_hash(token),
+                         created_at=self._clock(), invite_token_hash=hash_token(token),
                          invite_expires_at=self._clock() + INVITATION_TTL)
             set_contacts(e, *contacts)
             s.add(e)
@@ -97,7 +112,7 @@ class DirectoryService:
     def edit_employee(self, full_name, /, **changes) -> Result:
         """`full_name` is positional-only, so `full_name=` in `changes` renames."""
         with self._change() as s:
-            e = get(s, "employee", full_name)
+            e = self._get(s, "employee", full_name)
             label = f"employee {e.full_name!r}"
             if "email" in changes and changes["email"] != e.email:
                 raise DirectoryError(label, "email", "e-mail cannot be changed after creation: "
@@ -121,7 +136,7 @@ class DirectoryService:
             if "phone_numbers" in changes or "other_contacts" in changes:
                 primary, other = current_contacts(e)
                 contacts = check_contacts(label, changes.pop("phone_numbers", primary),
-                                     changes.pop("other_contacts", other))
+                                          changes.pop("other_contacts", other), self.country)
             old_name = e.full_name
             for key, value in changes.items():
                 setattr(e, key, value)
@@ -133,7 +148,7 @@ class DirectoryService:
 
     def delete_employee(self, full_name, force=False) -> Result:
         with self._change() as s:
-            e = get(s, "employee", full_name)
+            e = self._get(s, "employee", full_name)
             result = Result(self._employee_view(e))
             result.detached = self._release(s, "employee", e, force)
             s.delete(e)
@@ -146,16 +161,16 @@ class DirectoryService:
 
     def get_employee(self, full_name) -> dict:
         with self._sessions() as s:
-            return self._employee_view(get(s, "employee", full_name))
+            return self._employee_view(self._get(s, "employee", full_name))
 
     # ---- invitations and passwords ----------------------------------------------------
 
     def invite(self, full_name) -> Result:
         """A fresh one-time token (the previous one stops working), e.g. after expiry."""
         with self._sessions.begin() as s:
-            e = get(s, "employee", full_name)
-            token = secrets.token_urlsafe(32)
-            e.invite_token_hash = token_hash(token)
+            e = self._get(s, "employee", full_name)
+            token = new_token()
+            e.invite_token_hash = hash_token(token)
             e.invite_expires_at = self._clock() + INVITATION_TTL
             result = Result(self._employee_view(e), invitation_token=token)
             email, name = e.email, e.full_name
@@ -166,7 +181,7 @@ class DirectoryService:
         with self._sessions.begin() as s:
             e = None
             if isinstance(token, str) and token:
-                q = select(Employee).where(Employee.invite_token_hash == token_hash(token))
+                q = select(Employee).where(Employee.invite_token_hash == hash_token(token))
                 e = s.scalar(q)
             if e is None:
                 raise DirectoryError("invitation", "token", "unknown or already used",
@@ -206,7 +221,7 @@ class DirectoryService:
     def edit_department(self, name, /, **changes) -> Result:
         """`name` is positional-only, so `name=` in `changes` renames."""
         with self._change() as s:
-            d = get(s, "department", name)
+            d = self._get(s, "department", name)
             label = f"department {d.name!r}"
             check_editable(label, changes, ("name", "extension"))
             if "name" in changes:
@@ -222,7 +237,7 @@ class DirectoryService:
 
     def delete_department(self, name, force=False) -> Result:
         with self._change() as s:
-            d = get(s, "department", name)
+            d = self._get(s, "department", name)
             result = Result(department_view(d))
             result.detached = self._release(s, "department", d, force)
             s.delete(d)
@@ -235,13 +250,13 @@ class DirectoryService:
 
     def get_department(self, name) -> dict:
         with self._sessions() as s:
-            return department_view(get(s, "department", name))
+            return department_view(self._get(s, "department", name))
 
     # ---- SIP accounts -----------------------------------------------------------------
 
     def add_sip_account(self, employee=None, on_pc=False, on_mobile=False, login=None) -> Result:
         with self._change() as s:
-            label = f"SIP account {login!r}" if login is not None else "SIP account"
+            label = f"SIP account {shown(login)}" if login is not None else "SIP account"
             owner = employee_ref(s, label, "employee", employee)
             check_flag(label, "on_pc", on_pc)
             check_flag(label, "on_mobile", on_mobile)
@@ -255,7 +270,7 @@ class DirectoryService:
 
     def edit_sip_account(self, login, /, **changes) -> Result:
         with self._change() as s:
-            a = get(s, "sip_account", login)
+            a = self._get(s, "sip_account", login)
             label = f"SIP account {a.login!r}"
             check_editable(label, changes, ("employee", "on_pc", "on_mobile", "reset_password"))
             if "employee" in changes:
@@ -273,7 +288,7 @@ class DirectoryService:
 
     def delete_sip_account(self, login, force=False) -> Result:
         with self._change() as s:
-            a = get(s, "sip_account", login)
+            a = self._get(s, "sip_account", login)
             result = Result(sip_view(a))
             result.detached = self._release(s, "sip_account", a, force)
             s.delete(a)
@@ -286,7 +301,7 @@ class DirectoryService:
 
     def get_sip_account(self, login) -> dict:
         with self._sessions() as s:
-            return sip_view(get(s, "sip_account", login))
+            return sip_view(self._get(s, "sip_account", login))
 
     def set_registration(self, login, state, contact=None) -> bool:
         """Asterisk reported a registration change. False when no such account (e.g. the
@@ -306,11 +321,12 @@ class DirectoryService:
 
     def add_number(self, number, employee, ring_timeout=30, fallback=None) -> Result:
         with self._change() as s:
-            label = f"number {number!r}"
-            number = free_number(s, label, number)
-            target = employee_ref(s, label, "employee", employee)
+            label = f"number {shown(number)}"
+            number = free_number(s, label, number, self.country)
+            label = f"number {number}"
+            target = _number_target(s, label, employee)
             check_ring_timeout(label, ring_timeout)
-            fb_employee, fb_phone = fallback_target(s, label, fallback, number)
+            fb_employee, fb_phone = fallback_target(s, label, fallback, number, self.country)
             n = PhoneNumber(number=number, employee=target, ring_timeout=ring_timeout,
                             fallback_employee=fb_employee, fallback_phone=fb_phone,
                             created_at=self._clock())
@@ -320,22 +336,22 @@ class DirectoryService:
 
     def edit_number(self, number, /, **changes) -> Result:
         with self._change() as s:
-            n = get(s, "number", number)
-            label = f"number {n.number!r}"
+            n = self._get(s, "number", number)
+            label = f"number {n.number}"
             check_editable(label, changes, ("employee", "ring_timeout", "fallback"))
             if "employee" in changes:
-                n.employee = employee_ref(s, label, "employee", changes["employee"])
+                n.employee = _number_target(s, label, changes["employee"])
             if "ring_timeout" in changes:
                 n.ring_timeout = check_ring_timeout(label, changes["ring_timeout"])
             if "fallback" in changes:
                 n.fallback_employee, n.fallback_phone = fallback_target(
-                    s, label, changes["fallback"], n.number)
+                    s, label, changes["fallback"], n.number, self.country)
             s.flush()
             return Result(number_view(n))
 
     def delete_number(self, number, force=False) -> Result:
         with self._change() as s:
-            n = get(s, "number", number)
+            n = self._get(s, "number", number)
             result = Result(number_view(n))
             result.detached = self._release(s, "number", n, force)  # e.g. outgoing caller-ID
             s.delete(n)
@@ -349,7 +365,7 @@ class DirectoryService:
 
     def get_number(self, number) -> dict:
         with self._sessions() as s:
-            return number_view(get(s, "number", number))
+            return number_view(self._get(s, "number", number))
 
     # ---- what the daemon reads --------------------------------------------------------
 
@@ -397,7 +413,7 @@ class DirectoryService:
 
     def usages(self, kind, name) -> list[str]:
         with self._sessions() as s:
-            obj = get(s, check_kind(kind), name)
+            obj = self._get(s, check_kind(kind), name)
             return [u for find, _ in self._checkers[kind] for u in find(s, obj)]
 
     # ---- internals --------------------------------------------------------------------
@@ -441,11 +457,22 @@ class DirectoryService:
         s.flush()
         return detached
 
+    def _get(self, s, kind, value):
+        return get(s, kind, value, self.country)
+
     def _free_extension(self, s, label, extension, own=None) -> str:
         return free_extension(s, label, extension, self._feature_codes, own)
 
     def _employee_view(self, e: Employee) -> dict:
         return employee_view(e, self._clock())
+
+
+def _number_target(s, label, employee) -> Employee:
+    """A company number rings an employee: required on every path (CLI, API, import), or
+    callers would hear "not in service". Only a forced delete of the employee clears it."""
+    if employee is None:
+        raise DirectoryError(label, "employee", "required: the employee the number rings")
+    return employee_ref(s, label, "employee", employee)
 
 
 def set_contacts(e: Employee, primary: list[str], other: list[str]) -> None:

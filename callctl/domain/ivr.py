@@ -7,6 +7,7 @@ then: who is online, which branch of a scheme covers that minute.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from .flow import Prompt
@@ -48,6 +49,19 @@ class IvrMenu:
         """Every direction the menu can lead to (for validation and "where is it used")."""
         out = [d for _, d in self.options if d.kind not in MENU_ONLY_KINDS]
         return out + ([self.final] if self.final is not None else [])
+
+
+def rename_in_menu(menu: IvrMenu, kind: str, old: str, new: str) -> IvrMenu:
+    """The menu with every `kind` direction aimed at `old` aimed at `new` (an employee or
+    department was renamed); the same object when nothing refers to `old`."""
+    def follow(d: Direction | None) -> Direction | None:
+        return Direction(kind, new) if d is not None and (d.kind, d.target) == (kind, old) \
+            else d
+    options = tuple((digit, follow(d)) for digit, d in menu.options)
+    final = follow(menu.final)
+    if options == menu.options and final == menu.final:
+        return menu
+    return dataclasses.replace(menu, options=options, final=final)
 
 
 class MenuError(ValueError):

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from .directory import Directory
+from .names import BadName, clean_name, clean_text, name_key, shown
 from .schedule import ScheduleError, WeeklySchedule, format_ranges
 
 SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
@@ -29,6 +30,8 @@ PHONE_NUMBER = re.compile(r"\+?\d{3,15}")
 # Conservative on purpose: the URI ends up inside an Asterisk Dial() string, where
 # '&', ',' and spaces would split or break it.
 SIP_URI = re.compile(r"(?:sips?:)?[A-Za-z0-9._~+*#%!$'()=-]+@[A-Za-z0-9.-]+(?::\d{1,5})?")
+NAMED_KINDS = ("employee", "department", "scheme")  # targets that follow the rule for names
+MAX_TARGET = 255
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = [f"scheme {self.scheme!r}"]
+        where = [f"scheme {shown(self.scheme)}"]
         if self.branch is not None:
-            where.append(f"branch {self.branch!r}")
+            where.append(f"branch {shown(self.branch)}")
         if self.block is not None:
             where.append(f"block {self.block}")
         return f"{', '.join(where)}: {self.message}"
@@ -107,12 +110,43 @@ def rename_target(scheme: Scheme, kind: str, old: str, new: str) -> Scheme:
     employee or department was renamed); the same object when nothing refers to `old`."""
     def direction(d: Direction) -> Direction:
         return Direction(kind, new) if d.kind == kind and d.target == old else d
+    return map_directions(scheme, direction)
 
+
+def map_directions(scheme: Scheme, fn) -> Scheme:
+    """The scheme with `fn(direction)` in place of each direction (the same object when
+    nothing changes)."""
     branches = tuple(dataclasses.replace(br, blocks=tuple(
-        dataclasses.replace(bl, directions=tuple(map(direction, bl.directions)))
+        dataclasses.replace(bl, directions=tuple(map(fn, bl.directions)))
         for bl in br.blocks)) for br in scheme.branches)
     return scheme if branches == scheme.branches else dataclasses.replace(
         scheme, branches=branches)
+
+
+def without_target(scheme: Scheme, kind: str, target: str) -> tuple[Scheme | None, list[str]]:
+    """The scheme without its `kind` directions aimed at `target` (a force-delete detaches
+    them), and what was dropped. A block left empty goes, then a branch left empty; None
+    when no branch would be left (then the scheme itself must be edited or deleted)."""
+    dropped: list[str] = []
+    branches = []
+    for br in scheme.branches:
+        blocks = []
+        for i, bl in enumerate(br.blocks, 1):
+            keep = tuple(d for d in bl.directions if not (d.kind == kind and d.target == target))
+            where = f"scheme {scheme.name!r}, branch {br.name!r}, block {i}"
+            if len(keep) < len(bl.directions):
+                dropped.append(f"{where}: direction {kind} {target!r} removed"
+                               + ("" if keep else " (the block, now empty, too)"))
+            if keep:
+                blocks.append(dataclasses.replace(bl, directions=keep))
+        if blocks:
+            branches.append(dataclasses.replace(br, blocks=tuple(blocks)))
+        elif br.blocks:
+            dropped.append(f"scheme {scheme.name!r}, branch {br.name!r}: removed (no block "
+                           "left; its hours are now uncovered)")
+    if not branches:
+        return None, dropped
+    return dataclasses.replace(scheme, branches=tuple(branches)), dropped
 
 
 # --- validation ---------------------------------------------------------------------
@@ -168,9 +202,9 @@ def _scheme_problems(scheme: Scheme, known: Known):
     seen: set[str] = set()
     for branch in scheme.branches:
         b = branch.name
-        if b in seen:
+        if name_key(b) in seen:
             yield Problem(s, b, None, "another branch has the same name")
-        seen.add(b)
+        seen.add(name_key(b))
         if not branch.schedule.days or not branch.schedule.ranges:
             yield Problem(s, b, None, "its schedule covers no minute of the week")
         if not branch.blocks:
@@ -259,22 +293,29 @@ def direction_from_dict(data) -> Direction:
     elif isinstance(data, dict) and len(data) == 1:
         (kind, target), = data.items()
     else:
-        raise ValueError(f"direction {data!r}: write it as {{kind: target}}, "
+        raise ValueError(f"direction {shown(data)}: write it as {{kind: target}}, "
                          f"e.g. {{employee: Alice Smith}}")
     if kind not in DIRECTION_KINDS:
-        raise ValueError(f"direction key {kind!r}: unknown kind "
+        raise ValueError(f"direction key {shown(kind)}: unknown kind "
                          f"(one of {', '.join(DIRECTION_KINDS)})")
-    if isinstance(target, bool) or not isinstance(target, (str, int)):
-        raise ValueError(f"direction {kind}: target {target!r} must be text")
-    return Direction(kind, str(target))  # YAML reads an unquoted number as an int
+    if isinstance(target, int) and not isinstance(target, bool):
+        # YAML reads +15550199 as 15550199 and 0040... as octal: the intent is lost.
+        raise ValueError(f"direction {kind}: target {target} is a number, not text: write "
+                         f"it in quotes, e.g. '+{target}'")
+    try:
+        target = clean_name(target) if kind in NAMED_KINDS else \
+            clean_text(target, max_length=MAX_TARGET).strip()
+    except BadName as exc:
+        raise ValueError(f"direction {kind}: target {exc}") from None
+    return Direction(kind, target)
 
 
 def _check_keys(data, allowed: set[str], required: set[str], what: str):
     if not isinstance(data, dict):
-        raise ValueError(f"{what} must be a mapping, got {data!r}")
+        raise ValueError(f"{what} must be a mapping, got {shown(data)}")
     for key in data:
         if key not in allowed:
-            raise ValueError(f"unknown key {key!r} (expected {', '.join(sorted(allowed))})")
+            raise ValueError(f"unknown key {shown(key)} (expected {', '.join(sorted(allowed))})")
     missing = sorted(required - set(data))
     if missing:
         raise ValueError(f"key {missing[0]!r} is missing")
@@ -285,10 +326,11 @@ def _block_from_dict(data, problems, s, b, i) -> BlockSpec | None:
         _check_keys(data, {"timeout", "directions"}, {"timeout", "directions"}, "a block")
         timeout = data["timeout"]
         if isinstance(timeout, bool) or not isinstance(timeout, int):
-            raise ValueError(f"key 'timeout': {timeout!r} must be a whole number of seconds")
+            raise ValueError(f"key 'timeout': {shown(timeout)} must be a whole number of "
+                             f"seconds")
         raw = data["directions"]
         if not isinstance(raw, list):
-            raise ValueError(f"key 'directions': must be a list, got {raw!r}")
+            raise ValueError(f"key 'directions': must be a list, got {shown(raw)}")
     except ValueError as e:
         problems.append(Problem(s, b, i, str(e)))
         return None
@@ -305,9 +347,10 @@ def _branch_from_dict(data, problems, s, n) -> Branch | None:
     try:
         _check_keys(data, {"name", "schedule", "blocks", "off_hours"}, {"name", "blocks"},
                     "a branch")
-        name = data["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"key 'name': {name!r} must be a non-empty text")
+        try:
+            name = clean_name(data["name"])
+        except BadName as exc:
+            raise ValueError(f"key 'name': {exc}") from None
         if not isinstance(data.get("off_hours", False), bool):
             raise ValueError(f"key 'off_hours': {data['off_hours']!r} must be true or false")
     except ValueError as e:
@@ -321,7 +364,8 @@ def _branch_from_dict(data, problems, s, n) -> Branch | None:
         schedule = None
     raw = data["blocks"]
     if not isinstance(raw, list):
-        problems.append(Problem(s, name, None, f"key 'blocks': must be a list, got {raw!r}"))
+        problems.append(Problem(s, name, None, f"key 'blocks': must be a list, got "
+                                f"{shown(raw)}"))
         return None
     blocks = [_block_from_dict(bl, problems, s, name, i) for i, bl in enumerate(raw, 1)]
     if schedule is None or None in blocks:
@@ -333,17 +377,19 @@ def scheme_from_dict(data, name: str | None = None) -> Scheme:
     """A scheme from its YAML form; raises SchemeError naming scheme, branch, block, key.
     Structure only: `validate` then checks names against the directory."""
     s = name or (data.get("name") if isinstance(data, dict) else None) or "?"
+    s = s if isinstance(s, str) else "?"
     problems: list[Problem] = []
     try:
         _check_keys(data, {"name", "kind", "branches", "music_on_hold"},
                     {"kind", "branches"} | (set() if name else {"name"}), "a scheme")
         if not isinstance(data["branches"], list):
-            raise ValueError(f"key 'branches': must be a list, got {data['branches']!r}")
+            raise ValueError(f"key 'branches': must be a list, got {shown(data['branches'])}")
         if not isinstance(data.get("music_on_hold", False), bool):
-            raise ValueError(f"key 'music_on_hold': {data['music_on_hold']!r} must be "
+            raise ValueError(f"key 'music_on_hold': {shown(data['music_on_hold'])} must be "
                              f"true or false")
         if data["kind"] not in SCHEME_KINDS:
-            raise ValueError(f"key 'kind': {data['kind']!r} must be sequential or parallel")
+            raise ValueError(f"key 'kind': {shown(data['kind'])} must be sequential or "
+                             f"parallel")
     except ValueError as e:
         raise SchemeError([Problem(s, None, None, str(e))]) from None
     branches = [_branch_from_dict(b, problems, s, n)

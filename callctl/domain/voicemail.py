@@ -8,6 +8,7 @@ which one the call is in).
 from __future__ import annotations
 
 import re
+import dataclasses
 from dataclasses import dataclass
 
 from .directory import Directory
@@ -52,6 +53,12 @@ class VoicemailBox:
             elif kind == "department":
                 emails += [e.email for e in directory.members(target) if e.email]
         return list(dict.fromkeys(emails)), list(dict.fromkeys(phones))
+
+
+def rename_in_box(box: VoicemailBox, kind: str, old: str, new: str) -> VoicemailBox:
+    """The box telling `new` where it told `old` (an employee or department was renamed)."""
+    notify = tuple((k, new if (k, t) == (kind, old) else t) for k, t in box.notify)
+    return box if notify == box.notify else dataclasses.replace(box, notify=notify)
 
 
 class BoxError(ValueError):

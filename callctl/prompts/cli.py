@@ -6,13 +6,11 @@ new or replaced prompt to Asterisk at once: its URL is made from the audio's ver
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from ..directory.cli import _print_one, _print_rows  # the project's table printers
+from ..cliout import EXIT_OK, print_json, print_record, print_table, refuse
 from .service import PromptError
 
-EXIT_BAD_INPUT = 2
 COLUMNS = ["name", "seconds", "original_format", "original_filename", "updated_at", "sha256"]
 
 
@@ -39,26 +37,32 @@ def run(args: argparse.Namespace, service) -> int:
             try:
                 data = Path(args.file).read_bytes()
             except OSError as exc:
-                print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
-                return EXIT_BAD_INPUT
+                return refuse(f"{args.file}: cannot read: {exc.strerror}", as_json=args.json,
+                              entity="prompt", field="file")
             result = service.add_prompt(args.name, Path(args.file).name, data, args.replace)
             verb = "replaced" if result["replaced"] else "added"
             _show(result, args.json, f"prompt {result['name']!r} {verb}: "
                                      f"{result['seconds']:.1f} s")
         elif args.action == "list":
-            _print_rows(service.list_prompts(), COLUMNS, args.json)
+            rows = service.list_prompts()
+            if args.json:
+                return print_json(rows)
+            print_table([c.upper() for c in COLUMNS], [[r[c] for c in COLUMNS] for r in rows],
+                        empty="no prompts")
         elif args.action == "show":
             _show(service.get_prompt(args.name), args.json)
         else:
             _show(service.delete_prompt(args.name), args.json,
                   f"prompt {args.name!r} deleted")
     except PromptError as err:
-        print(f"callctl: refused: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return 0
+        return refuse(f"refused: {err}", as_json=args.json, entity="prompt")
+    return EXIT_OK
 
 
 def _show(obj: dict, as_json: bool, headline: str | None = None) -> None:
-    if headline and not as_json:
+    if as_json:
+        print_json(obj)
+        return
+    if headline:
         print(headline)
-    _print_one(obj, as_json)
+    print_record(obj)

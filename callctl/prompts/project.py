@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .audio import Audio, AudioRefused
-from .names import clean_name, name_key
+from ..domain.names import clean_name, name_key
 from .upload import accept
 
 FOLDER = "prompts"  # beside an exported document
@@ -59,23 +59,28 @@ def load(entries: list[PromptEntry] | None, source: str) -> None:
 
 
 class PromptChanges:
-    """What an import does to the stored prompts of `service` (a PromptService)."""
+    """What an import does to the stored prompts of `service` (a PromptService); with
+    `prune`, the stored prompts the entries leave out are deleted."""
 
-    def __init__(self, service, entries: list[PromptEntry] | None):
-        self.service, self.entries = service, entries
+    def __init__(self, service, entries: list[PromptEntry] | None, prune: bool = True):
+        self.service, self.entries, self.prune_them = service, entries, prune
         self.stored = {name_key(p["name"]): p for p in service.list_prompts()}
 
     def _changed(self) -> list[PromptEntry]:
         return [e for e in self.entries or () if self.stored.get(name_key(e.name), {})
                 .get("sha256") != hashlib.sha256(e._audio.wav).hexdigest()]
 
-    def _dropped(self) -> list[str]:
+    def dropped(self) -> list[str]:
+        """The stored prompts the entries leave out."""
         wanted = {name_key(e.name) for e in self.entries or ()}
         return [] if self.entries is None else \
             [p["name"] for key, p in sorted(self.stored.items()) if key not in wanted]
 
+    def _deleted(self) -> list[str]:
+        return self.dropped() if self.prune_them else []
+
     def lines(self) -> list[str]:
-        return [f"- prompts {name}" for name in self._dropped()] + \
+        return [f"- prompts {name}" for name in self._deleted()] + \
             [f"{'~' if name_key(e.name) in self.stored else '+'} prompts {e.name}"
              for e in self._changed()]
 
@@ -84,7 +89,7 @@ class PromptChanges:
             self.service.save_audio(e.name, Path(e.file).name, e._audio, replace=True)
 
     def prune(self) -> None:
-        for name in self._dropped():
+        for name in self._deleted():
             self.service.delete_prompt(name)
 
 

@@ -26,7 +26,7 @@ from ..directory.errors import DirectoryError
 from ..directory.views import iso
 from ..store.prompt_models import StoredPrompt
 from .audio import Audio, AudioRefused, TooLarge
-from .names import clean_name, name_key
+from ..domain.names import clean_name, name_key
 from .upload import accept
 
 

@@ -6,14 +6,13 @@ problem named and change nothing.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 import yaml
 
+from .. import yamldoc
+from ..cliout import EXIT_OK, print_json, refuse
 from .service import NotFound, RoutingError, RoutingService
 
-EXIT_BAD_INPUT = 2
 COMMANDS = {"menus": ("ivr", "IVR menu"), "voicemail": ("voicemail", "voicemail box")}
 
 
@@ -40,7 +39,7 @@ def run(args: argparse.Namespace, service: RoutingService) -> int:
     kind, what = COMMANDS[args.command]
     try:
         if args.action == "add":
-            doc = _read(args.file)
+            doc = yamldoc.read(args.file).data
             out = service.save(kind, doc, replace=args.replace)
             text = f"{what} {out['name']!r} {'replaced' if out['replaced'] else 'saved'}"
         elif args.action == "list":
@@ -56,23 +55,11 @@ def run(args: argparse.Namespace, service: RoutingService) -> int:
         else:
             out = service.route(args.number, kind, args.name)
             text = f"number {args.number} is served by {what} {args.name!r}"
-    except (RoutingError, NotFound, ValueError) as exc:
+    except (RoutingError, NotFound, yamldoc.DocumentError) as exc:
         head = "callctl: refused, nothing changed:" if args.action != "show" else "callctl:"
-        lines = str(exc.args[0] if exc.args else exc).splitlines()
-        print("\n  ".join([head] + lines), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(json.dumps(out, indent=2, ensure_ascii=False) if args.json else text)
-    return 0
-
-
-def _read(path: str):
-    try:
-        with open(path) as f:
-            return yaml.safe_load(f)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ValueError(f"{path}: {where}not valid YAML: {getattr(exc, 'problem', exc)}") \
-            from None
+        return refuse(str(exc.args[0] if exc.args else exc), as_json=args.json, head=head,
+                      entity=what)
+    if args.json:
+        return print_json(out)
+    print(text)
+    return EXIT_OK

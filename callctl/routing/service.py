@@ -16,16 +16,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.catalog import Catalog, box_problems, menu_problems, prompt_usages, usages
-from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict
+from ..domain.names import BadName, clean_name, name_key, shown
+from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict, rename_in_menu
 from ..domain.scheme import Direction, scheme_from_dict
-from ..domain.voicemail import BoxError, VoicemailBox, box_from_dict, box_to_dict
+from ..domain.voicemail import BoxError, VoicemailBox, box_from_dict, box_to_dict, \
+    rename_in_box
 from ..store.directory_models import PhoneNumber
 from ..store.routing_models import NumberRoute, RoutingDocument
 from ..store.scheme_models import SchemeAssignment, StoredScheme
 
 KINDS = {"ivr": ("IVR menu", menu_from_dict, menu_to_dict),
          "voicemail": ("voicemail box", box_from_dict, box_to_dict)}
-MAX_NAME = 128
 
 
 class RoutingError(ValueError):
@@ -44,13 +45,14 @@ def _what(kind: str) -> str:
 
 def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
     what, from_dict, _ = KINDS[kind]
-    name = doc.get("name") if isinstance(doc, dict) else None
-    if not isinstance(name, str) or not name.strip() or name != name.strip() \
-            or len(name) > MAX_NAME:
-        raise RoutingError(f"{what}: key 'name': {name!r} must be 1 to {MAX_NAME} characters "
-                           f"without surrounding spaces")
+    if not isinstance(doc, dict):
+        raise RoutingError(f"{what}: must be a mapping of keys, got {shown(doc, 40)}")
     try:
-        return from_dict(doc)
+        name = clean_name(doc.get("name"))
+    except BadName as exc:
+        raise RoutingError(f"{what}: key 'name': {exc}") from None
+    try:
+        return from_dict({**doc, "name": name})
     except (MenuError, BoxError) as exc:
         raise RoutingError(str(exc)) from None
 
@@ -63,8 +65,6 @@ class RoutingService:
         checked)."""
         self._sessions, self._directory, self._clock = sessions, directory_service, clock
         self._prompt_names = prompt_names
-        for kind in ("employee", "department", "sip_account"):
-            directory_service.register_usage_checker(kind, self._finder(kind))
 
     # ---- changes ------------------------------------------------------------------------
 
@@ -150,18 +150,6 @@ class RoutingService:
             menus, boxes = _documents(s)
         return prompt_usages(Catalog(menus=menus, boxes=boxes), name)
 
-    def _finder(self, kind: str):
-        """For the directory: deleting an employee, department or account a menu or a box
-        names is refused, saying where (menus and boxes only, schemes say their own)."""
-        name_of = {"employee": lambda e: e.full_name, "department": lambda d: d.name,
-                   "sip_account": lambda a: a.login}[kind]
-
-        def find(s: Session, obj) -> list[str]:
-            menus, boxes = _documents(s)
-            catalog = Catalog(menus=menus, boxes=boxes)
-            return [f"{where} names it" for where in usages(catalog, kind, name_of(obj))]
-        return find
-
     def names(self) -> tuple[set[str], set[str]]:
         """Menu names, box names: what scheme directions may refer to."""
         with self._sessions() as s:
@@ -177,11 +165,48 @@ class RoutingService:
             yield s
 
 
+_NAMES = {"employee": lambda e: e.full_name, "department": lambda d: d.name,
+          "sip_account": lambda a: a.login}
+
+
+def usage_checkers() -> list[tuple[str, Callable, None]]:
+    """(kind, find, detach) for DirectoryService.register_usage_checker: an employee,
+    department or SIP account a menu or a voicemail box names cannot be deleted (the
+    refusal says where), not even by force: a menu option cannot be left leading nowhere."""
+    def finder(kind: str):
+        def find(s: Session, obj) -> list[str]:
+            menus, boxes = _documents(s)
+            return [f"{where} names it" for where in
+                    usages(Catalog(menus=menus, boxes=boxes), kind, _NAMES[kind](obj))]
+        return find
+    return [(kind, finder(kind), None) for kind in _NAMES]
+
+
+def rename_hooks() -> list[tuple[str, Callable]]:
+    """(kind, hook) for DirectoryService.register_rename_hook: menus and boxes follow a
+    renamed employee or department, in the rename's own transaction."""
+    def renamer(kind: str):
+        def rename(s: Session, old: str, new: str) -> None:
+            for row in s.scalars(select(RoutingDocument)):
+                _, from_dict, to_dict = KINDS[row.kind]
+                item = from_dict(row.document)
+                renamed = rename_in_menu(item, kind, old, new) if row.kind == "ivr" \
+                    else rename_in_box(item, kind, old, new)
+                if renamed is not item:
+                    row.document = to_dict(renamed)  # a new dict: JSON columns track
+                    row.updated_at = datetime.now(timezone.utc)  # assignment, not mutation
+        return rename
+    return [(kind, renamer(kind)) for kind in ("employee", "department")]
+
+
 def _row(s: Session, kind: str, name) -> RoutingDocument | None:
+    """The stored document of that name, compared as names are (case, spaces)."""
     if not isinstance(name, str):
         return None
-    return s.scalar(select(RoutingDocument).where(RoutingDocument.kind == kind,
-                                                  RoutingDocument.name == name))
+    key = name_key(name)
+    return next((row for row in s.scalars(select(RoutingDocument)
+                                          .where(RoutingDocument.kind == kind))
+                 if name_key(row.name) == key), None)
 
 
 def _documents(s: Session) -> tuple[dict[str, IvrMenu], dict[str, VoicemailBox]]:

@@ -1,8 +1,9 @@
 """Forwarding schemes stored in the database, assigned to company numbers, simulated.
 
 The rules live in `callctl.domain.scheme` (validation) and `callctl.domain.planner` (the
-walk); `SchemeService` stores them and keeps the directory from deleting what they ring.
+walk); `SchemeService` stores them. Its `usage_checkers()` and `rename_hooks()` keep the
+directory from deleting what schemes ring: callctl/project/services.py wires them in.
 """
-from .service import NotFound, SchemeService, register_usage_checkers
+from .service import NotFound, SchemeService
 
-__all__ = ["NotFound", "SchemeService", "register_usage_checkers"]
+__all__ = ["NotFound", "SchemeService"]

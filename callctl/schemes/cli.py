@@ -7,23 +7,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import sys
 from datetime import datetime
 
-import yaml
-
+from ..cliout import EXIT_OK, print_json, print_table, refuse
 from ..domain.directory import ALL_REACHABLE, Directory, Presence
 from ..domain.fallback import fallback_targets
 from ..domain.flow import Menu, Ring, Voicemail
 from ..domain.ivr import DIGITS
+from ..domain.phones import BadNumber, to_e164
 from ..domain.planner import plan_number
-from ..pbx.dial import dial_all, dial_string
 from ..domain.schedule import zone
+from ..pbx.dial import dial_all, dial_string
 from ..domain.scheme import SchemeError
 from .service import SchemeService
 
-EXIT_BAD_INPUT = 2
 CHANGES = ("add", "copy", "delete", "assign", "unassign")
 AT_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
@@ -72,44 +69,35 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                           "the project's sticky option is on: whom the call log says)")
 
 
-def run(args: argparse.Namespace, cfg, make_directory) -> int:
-    """`make_directory(sessionmaker)` builds the DirectoryService (cli.service_factory)."""
-    from ..store.db import make_engine, sessions
-    maker = sessions(make_engine(cfg.database.url))
-    directory = make_directory(maker)
-    service = SchemeService(maker, directory)
+def run(args: argparse.Namespace, cfg, services) -> int:
+    """`services`: the wired directory and scheme services (callctl/project/services.py)."""
+    from ..directory.errors import DirectoryError
+    service = services.schemes
     try:
         if args.command == "simulate":
-            from ..routing.service import RoutingService
-            return simulate(args, cfg, directory, service, RoutingService(maker, directory))
+            return simulate(args, cfg, services.directory, service, services.routing)
         if args.action == "coverage":
             return _coverage(args, service, cfg.project.timezone)
         return ACTIONS[args.action](args, service)
-    except (SchemeError, LookupError) as err:
+    except (SchemeError, LookupError, DirectoryError) as err:
         head = "callctl: refused, nothing changed:" if args.command == "schemes" \
             and args.action in CHANGES else "callctl:"
-        lines = str(err.args[0] if isinstance(err, LookupError) else err).splitlines()
         # One problem a line: `validate` reports everything wrong at once.
-        print(f"{head} {lines[0]}" if len(lines) == 1 else "\n  ".join([head] + lines),
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        message = str(err.args[0] if isinstance(err, LookupError) else err)
+        problems = [str(p) for p in err.problems] if isinstance(err, SchemeError) else []
+        return refuse(message, as_json=args.json, head=head, entity="scheme",
+                      **({"problems": problems} if problems else {}))
 
 
 # ---- schemes --------------------------------------------------------------------------
 
 def _add(args, service: SchemeService) -> int:
+    from .. import yamldoc
     try:
-        with open(args.file) as f:
-            doc = yaml.safe_load(f)
-    except OSError as exc:
-        print(f"callctl: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        print(f"callctl: {args.file}: {where}not valid YAML: {getattr(exc, 'problem', exc)}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        doc = yamldoc.read(args.file).data
+    except yamldoc.DocumentError as exc:
+        return refuse(str(exc), as_json=args.json, head="callctl: refused, nothing changed:",
+                      entity="scheme")
     saved = service.save_scheme(doc, replace=args.replace)
     if args.json:
         return _json(saved)
@@ -122,12 +110,9 @@ def _list(args, service: SchemeService) -> int:
     rows = service.list_schemes()
     if args.json:
         return _json(rows)
-    table = [["NAME", "KIND", "BRANCHES", "NUMBERS"]] + [
-        [r["name"], r["kind"], str(r["branches"]), ", ".join(r["numbers"]) or "-"] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for row in table:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    return 0
+    print_table(["NAME", "KIND", "BRANCHES", "NUMBERS"],
+                [[r["name"], r["kind"], r["branches"], r["numbers"]] for r in rows])
+    return EXIT_OK
 
 
 def _show(args, service: SchemeService) -> int:
@@ -135,6 +120,7 @@ def _show(args, service: SchemeService) -> int:
     numbers = sorted(n for n, s in service.snapshot()[1].items() if s == args.name)
     if args.json:
         return _json({**doc, "numbers": numbers})
+    import yaml
     print(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), end="")
     print(f"# numbers: {', '.join(numbers) or 'none'}")
     return 0
@@ -184,10 +170,13 @@ def _coverage(args, service: SchemeService, timezone: str) -> int:
         try:  # matplotlib loads only for the picture, and is an extra
             from .coverage_png import coverage_png
         except ImportError as exc:
-            print(f"callctl: --png needs matplotlib ({exc}): pip install 'callctl[plot]'",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
-        coverage_png(service.scheme(args.name), args.png, timezone)
+            return refuse(f"--png needs matplotlib ({exc}): pip install 'callctl[plot]'",
+                          as_json=args.json, field="png")
+        try:
+            coverage_png(service.scheme(args.name), args.png, timezone)
+        except OSError as exc:
+            return refuse(f"--png {args.png}: cannot write: {exc.strerror or exc}",
+                          as_json=args.json, field="png")
     if args.json:
         return _json({"scheme": args.name, "uncovered": service.coverage(args.name),
                       "overlaps": service.overlaps(args.name), "png": args.png})
@@ -210,8 +199,7 @@ ACTIONS = {"add": _add, "list": _list, "show": _show, "copy": _copy, "delete": _
 
 
 def _json(obj) -> int:
-    print(json.dumps(obj, indent=2, ensure_ascii=False))
-    return 0
+    return print_json(obj)
 
 
 # ---- simulate -------------------------------------------------------------------------
@@ -222,14 +210,17 @@ def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
     tz = cfg.project.timezone
     local = _parse_at(args.at)
     if local is None:
-        print(f"callctl: --at {args.at!r}: write it as \"YYYY-MM-DD HH:MM\" (local time in "
-              f"{tz})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refuse(f"--at {args.at!r}: write it as \"YYYY-MM-DD HH:MM\" (local time in "
+                      f"{tz})", as_json=args.json, field="at")
+    for option in ("number", "caller"):
+        try:
+            setattr(args, option, to_e164(getattr(args, option), cfg.project.country))
+        except BadNumber as exc:
+            return refuse(f"--{option}: {exc}", as_json=args.json, field=option)
     digits = [d for d in (args.digits or "").replace(",", "") if not d.isspace()]
     if any(d not in DIGITS for d in digits):
-        print(f"callctl: --digits {args.digits!r}: keys are 0-9, * and #, e.g. --digits 2,1",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refuse(f"--digits {args.digits!r}: keys are 0-9, * and #, e.g. --digits 2,1",
+                      as_json=args.json, field="digits")
     at = local.replace(tzinfo=zone(tz))
     snapshot = directory.snapshot()
     if args.assume_all_reachable:
@@ -239,7 +230,7 @@ def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
         presence = Presence(frozenset(a["login"] for a in directory.list_sip_accounts()
                                       if a["reg_state"] == "online"))
     catalog = catalog_from(snapshot, service.snapshot(), routing.snapshot())
-    print(f"call from {args.caller} to {args.number} at {local:%a %Y-%m-%d %H:%M} ({tz})")
+    head = f"call from {args.caller} to {args.number} at {local:%a %Y-%m-%d %H:%M} ({tz})"
     sticky = args.sticky_employee  # a what-if wins over what the call log says
     if sticky is None and cfg.project.sticky and args.number in catalog.routes:
         from ..store.calls import CallLog
@@ -249,21 +240,23 @@ def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
             args.caller, midnight)
     result = plan_number(args.number, catalog, presence, at, tz, sticky)
     menus = follow_digits(result, catalog, presence, at, tz, digits)
-    if args.json:
-        return _json({"scheme": result.scheme, "branch": result.branch,
-                      "trace": list(result.trace), "menus": menus,
-                      "steps": [describe_step(step, cfg.pbx.trunk_endpoint)
-                                for step in result.steps]})
-    print(result.format_trace())
-    for line in menus:
-        print(line)
+    fallback = None
     if result.uncovered:
         target = snapshot.number(args.number)
         dial = dial_all(fallback_targets(snapshot, args.number), cfg.pbx.trunk_endpoint)
         who = target and (target.fallback or target.employee)
-        print(f"fallback: {who} ({dial})" if who and dial else
-              "the number has no fallback: not in service")
-    return 0
+        fallback = f"fallback: {who} ({dial})" if who and dial else \
+            "the number has no fallback: not in service"
+    if args.json:
+        return _json({"call": head, "scheme": result.scheme, "branch": result.branch,
+                      "trace": list(result.trace), "menus": menus, "fallback": fallback,
+                      "steps": [describe_step(step, cfg.pbx.trunk_endpoint)
+                                for step in result.steps]})
+    print(head)
+    print(result.format_trace())
+    for line in menus + ([fallback] if fallback else []):
+        print(line)
+    return EXIT_OK
 
 
 def describe_step(step, trunk: str) -> dict:
@@ -275,7 +268,6 @@ def describe_step(step, trunk: str) -> dict:
     if isinstance(step, Voicemail):
         return {"voicemail": step.box.name, "greeting": str(step.greeting)}
     return {"announce": str(step.prompt), "cause": step.cause}
-
 
 def _parse_at(text: str) -> datetime | None:
     for fmt in AT_FORMATS:

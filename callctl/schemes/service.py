@@ -9,7 +9,6 @@ Output is plain dicts.
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -17,16 +16,18 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from ..directory.errors import DirectoryError
 from ..domain import coverage as domain_coverage
-from ..domain.scheme import (Problem, Scheme, SchemeError, copy_scheme, rename_target,
-                             scheme_from_dict, scheme_to_dict, validate)
+from ..domain.names import BadName, clean_name, name_key, shown
+from ..domain.phones import BadNumber, to_e164
+from ..domain.scheme import (Direction, Problem, Scheme, SchemeError, copy_scheme,
+                             map_directions, rename_target, scheme_from_dict, scheme_to_dict,
+                             validate, without_target)
 from ..domain.scheme import overlaps as scheme_overlaps
 from ..store.directory_models import PhoneNumber
 from ..domain.ivr import menu_from_dict
 from ..store.routing_models import NumberRoute, RoutingDocument
 from ..store.scheme_models import SchemeAssignment, StoredScheme
-
-MAX_NAME = 128
 
 
 class NotFound(LookupError):
@@ -42,12 +43,12 @@ class UnknownNumber(NotFound):
     entity = "number"
 
 
-def _check_name(name, what: str) -> None:
-    # scheme_from_dict takes any name; stored names are keys people type on the CLI.
-    if not isinstance(name, str) or not name.strip() or name != name.strip() \
-            or len(name) > MAX_NAME:
-        raise _refuse(str(name) if name else "?", f"{what}: must be 1 to {MAX_NAME} "
-                      f"characters without surrounding spaces")
+def _check_name(name, what: str) -> str:
+    """The name under the one rule for names (callctl/domain/names.py)."""
+    try:
+        return clean_name(name)
+    except BadName as exc:
+        raise _refuse(name if isinstance(name, str) else "?", f"{what}: {exc}") from None
 
 
 def _refuse(scheme: str, message: str, branch: str | None = None,
@@ -57,29 +58,35 @@ def _refuse(scheme: str, message: str, branch: str | None = None,
 
 class SchemeService:
     def __init__(self, sessions: sessionmaker, directory_service, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 country: str = "US"):
+        """Wire `usage_checkers()` and `rename_hooks()` into the DirectoryService where the
+        two are built (callctl/project/services.py), so deletes and renames respect
+        schemes. `country`: how phone-number directions without +<code> are read."""
         self._sessions = sessions
         self._directory = directory_service
         self._clock = clock
-        register_usage_checkers(directory_service)
+        self._country = country
 
     # ---- changes --------------------------------------------------------------------
 
     def save_scheme(self, doc: dict, replace: bool = False) -> dict:
         """Creates the scheme `doc` names; with `replace`, an existing one is overwritten."""
-        _check_name(doc.get("name") if isinstance(doc, dict) else None, "key 'name'")
-        scheme = scheme_from_dict(doc)
+        scheme = self.parse(doc)
         with self._change() as s:
             return self._save(s, scheme, replace)
+
+    def parse(self, doc) -> Scheme:
+        return parse_scheme(doc, self._country)
 
     def copy_scheme(self, name: str, new_name: str) -> dict:
         with self._change() as s:
             source = _parse(_get(s, name))
+            new_name = _check_name(new_name, "the copy's name")
             try:
                 copy = copy_scheme(source, new_name)
             except ValueError as exc:
                 raise _refuse(name, str(exc)) from None
-            _check_name(new_name, "the copy's name")
             return self._save(s, copy, replace=False)
 
     def delete_scheme(self, name: str, force: bool = False) -> dict:
@@ -175,6 +182,9 @@ class SchemeService:
         if row is not None and not replace:
             raise _refuse(scheme.name, "a scheme with this name already exists (save it "
                                        "with replace to overwrite it)")
+        same = [n for n in rows if name_key(n) == name_key(scheme.name) and n != scheme.name]
+        if same:
+            raise _refuse(scheme.name, f"another scheme already has this name ({same[0]!r})")
         before = {name: _parse(r) for name, r in rows.items()}
         menus = _menus(s)
         boxes = s.scalars(select(RoutingDocument.name).where(RoutingDocument.kind == "voicemail"))
@@ -189,28 +199,47 @@ class SchemeService:
         return {**_summary(row), "replaced": replaced}
 
 
-_guarded: weakref.WeakSet = weakref.WeakSet()
+def parse_scheme(doc, country: str) -> Scheme:
+    """A scheme document as it would be stored: structure checked, names normalised, phone
+    numbers in E.164 (`country` reads national ones). Raises SchemeError naming scheme,
+    branch and block. Pure: the import compares documents with it before saving any."""
+    if not isinstance(doc, dict):
+        raise _refuse("?", f"must be a mapping of name, kind and branches, got {shown(doc)}")
+    scheme = scheme_from_dict({**doc, "name": _check_name(doc.get("name"), "key 'name'")})
+    problems: list[Problem] = []
+    for branch in scheme.branches:
+        for i, block in enumerate(branch.blocks, 1):
+            for d in block.directions:
+                if d.kind == "phone_number":
+                    try:
+                        to_e164(d.target, country)
+                    except BadNumber as exc:
+                        problems.append(Problem(scheme.name, branch.name, i,
+                                                f"direction phone_number: {exc}"))
+    if problems:
+        raise SchemeError(problems)
+    return map_directions(scheme, lambda d: Direction(d.kind, to_e164(d.target, country))
+                          if d.kind == "phone_number" else d)
 
 
-def register_usage_checkers(directory_service) -> None:
-    """Makes the directory refuse to delete an employee, department or SIP account that a
-    scheme rings, naming scheme, branch and block. Every DirectoryService that can delete
-    needs this (SchemeService does it itself); calling it twice is harmless.
+_NAMES = {"employee": lambda e: e.full_name, "department": lambda d: d.name,
+          "sip_account": lambda a: a.login}
 
-    No detacher: dropping a direction can empty a block, so even a force-delete is refused
-    until the scheme is edited. A number's assignment belongs to the number: deleting the
+
+def usage_checkers() -> list[tuple[str, Callable, Callable]]:
+    """(kind, find, detach) for DirectoryService.register_usage_checker: an employee,
+    department or SIP account a scheme rings cannot be deleted (the refusal names scheme,
+    branch and block); a force-delete takes its directions out of the schemes (emptied
+    blocks and branches go too). A number's assignment belongs to the number: deleting the
     number drops it (ON DELETE CASCADE), so numbers need no checker."""
-    if directory_service in _guarded:
-        return
-    _guarded.add(directory_service)
-    for kind, name_of in (("employee", lambda e: e.full_name),
-                          ("department", lambda d: d.name),
-                          ("sip_account", lambda a: a.login)):
-        directory_service.register_usage_checker(kind, _finder(kind, name_of))
-    # Schemes name employees and departments: a rename rewrites them in the same
-    # transaction, so no scheme is left pointing at a name that no longer exists.
-    for kind in ("employee", "department"):
-        directory_service.register_rename_hook(kind, _renamer(kind))
+    return [(kind, _finder(kind, name_of), _detacher(kind, name_of))
+            for kind, name_of in _NAMES.items()]
+
+
+def rename_hooks() -> list[tuple[str, Callable]]:
+    """(kind, hook) for DirectoryService.register_rename_hook: schemes name employees and
+    departments, and a rename rewrites them in the same transaction."""
+    return [(kind, _renamer(kind)) for kind in ("employee", "department")]
 
 
 def _check(after: Mapping[str, Scheme], before: Mapping[str, Scheme], name: str,
@@ -230,6 +259,25 @@ def _finder(kind: str, name_of: Callable[[object], str]):
         return [f"{where} rings it" for scheme in _load(s).values()
                 for where in _where_used(scheme, (kind,), target)]
     return find
+
+
+def _detacher(kind: str, name_of: Callable[[object], str]):
+    def detach(s: Session, obj) -> list[str]:
+        target, done = name_of(obj), []
+        for row in s.scalars(select(StoredScheme).order_by(StoredScheme.name)):
+            scheme, dropped = without_target(_parse(row), kind, target)
+            if not dropped:
+                continue
+            if scheme is None:
+                raise DirectoryError(f"{kind.replace('_', ' ')} {target!r}", "usages",
+                                     f"scheme {row.name!r} would be left without directions "
+                                     f"without it: edit or delete that scheme first",
+                                     code="in_use", usages=dropped)
+            row.document = scheme_to_dict(scheme)
+            row.updated_at = datetime.now(timezone.utc)
+            done += dropped
+        return done
+    return detach
 
 
 def _renamer(kind: str):

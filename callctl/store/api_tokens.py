@@ -6,14 +6,25 @@ it is read from the employee on every lookup, so a changed level applies at once
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from ..api.auth import Principal, hash_token, new_token
+from ..domain.names import shown
 from .directory_models import Employee
 from .models import Base
+from .tokens import hash_token, new_token
+
+TOKEN_PREFIX = "cc_"  # makes a pasted token recognisable (and greppable by secret scanners)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a token stands for, and their access level as of now."""
+    employee: str
+    level: str
 
 
 class ApiToken(Base):
@@ -37,11 +48,11 @@ class ApiTokens:
 
     def create_token(self, employee_name: str, label: str | None = None) -> str:
         """A new token for the employee; the only time the token itself is seen."""
-        token = new_token()
+        token = new_token(TOKEN_PREFIX)
         with self._sessions.begin() as s:
             employee_id = s.scalar(select(Employee.id).where(Employee.full_name == employee_name))
             if employee_id is None:
-                raise UnknownEmployee(f"no employee named {employee_name!r}")
+                raise UnknownEmployee(f"no employee named {shown(employee_name)}")
             s.add(ApiToken(token_hash=hash_token(token), employee_id=employee_id, label=label,
                            created_at=datetime.now(timezone.utc)))
         return token

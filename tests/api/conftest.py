@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from callctl.api.http import make_api
 from callctl.directory import DirectoryService
-from callctl.prompts import PromptService
+from callctl.project.services import build_services
 from callctl.schemes import SchemeService
 from callctl.store.api_tokens import ApiTokens
 from callctl.store.db import make_engine, sessions, upgrade
@@ -46,7 +46,8 @@ def database(tmp_path):
 
 
 async def start_company(database, mailer=None) -> Company:
-    service = DirectoryService(database, mailer=mailer)
+    services = build_services(database, mailer=mailer)
+    service = services.directory
     tokens = ApiTokens(database)
     staff = {}
     # Three employees: exactly the seats included, so the next one is billed.
@@ -55,10 +56,9 @@ async def start_company(database, mailer=None) -> Company:
         # In a thread: with a mailer, the SMTP server may be running on this very loop.
         email = f"{name.split()[0].lower()}@example.com"
         await asyncio.to_thread(service.add_employee, name, email, ext, access_level=level,
-                                phone_numbers=[f"+1555000{ext}"])
+                                phone_numbers=[f"+1202555{ext}0"])
         staff[level] = {"name": name, "token": tokens.create_token(name)}
-    schemes = SchemeService(database, service)
-    prompts = PromptService(database)
+    schemes, prompts = services.schemes, services.prompts
     client = TestClient(TestServer(make_api(service, tokens, schemes, prompts=prompts)))
     await client.start_server()
     return Company(service, tokens, client, staff["admin"], staff["manager"], staff["operator"],

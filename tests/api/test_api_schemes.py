@@ -14,7 +14,7 @@ SALES = {"name": "Sales", "kind": "sequential", "branches": [WEEKDAYS]}
 @pytest.fixture
 async def sales(company):
     await company.call("POST", "/numbers", company.admin,
-                       json={"number": "5550100", "employee": "Ada Admin"})
+                       json={"number": "+15550100", "employee": "Ada Admin"})
     status, _ = await company.call("POST", "/schemes", company.manager, json=SALES)
     assert status == 201
     return company
@@ -78,7 +78,7 @@ async def test_given_a_malformed_body_when_creating_then_400_names_the_field(com
 @pytest.mark.parametrize("method, path", [
     ("GET", "/schemes"), ("GET", "/schemes/Sales"), ("GET", "/schemes/Sales/coverage"),
     ("POST", "/schemes"), ("DELETE", "/schemes/Sales"),
-    ("DELETE", "/numbers/5550100/scheme")])
+    ("DELETE", "/numbers/+15550100/scheme")])
 async def test_given_an_operator_when_touching_schemes_then_403(sales, method, path):
     kw = {"json": SALES} if method == "POST" else {}
     status, body = await sales.call(method, path, sales.operator, **kw)
@@ -130,42 +130,42 @@ async def test_given_a_scheme_when_copied_then_201_and_a_second_copy_is_refused(
 
 
 async def test_given_a_number_when_assigned_and_unassigned_then_the_listing_follows(sales):
-    status, body = await sales.call("PUT", "/numbers/5550100/scheme", sales.manager,
+    status, body = await sales.call("PUT", "/numbers/+15550100/scheme", sales.manager,
                                     json={"scheme": "Sales"})
-    assert (status, body) == (200, {"number": "5550100", "scheme": "Sales", "previous": None})
+    assert (status, body) == (200, {"number": "+15550100", "scheme": "Sales", "previous": None})
     _, listing = await sales.call("GET", "/schemes", sales.manager)
-    assert listing["schemes"][0]["numbers"] == ["5550100"]
+    assert listing["schemes"][0]["numbers"] == ["+15550100"]
 
-    status, body = await sales.call("DELETE", "/numbers/5550100/scheme", sales.manager)
-    assert (status, body) == (200, {"number": "5550100", "scheme": None, "previous": "Sales"})
+    status, body = await sales.call("DELETE", "/numbers/+15550100/scheme", sales.manager)
+    assert (status, body) == (200, {"number": "+15550100", "scheme": None, "previous": "Sales"})
     assert sales.schemes.snapshot()[1] == {}
 
 
 async def test_given_a_bad_assignment_then_404_for_the_number_and_422_for_the_scheme(sales):
-    status, body = await sales.call("PUT", "/numbers/5559999/scheme", sales.manager,
+    status, body = await sales.call("PUT", "/numbers/+15559999/scheme", sales.manager,
                                     json={"scheme": "Sales"})
     assert (status, body["error"]["entity"]) == (404, "number")
-    assert body["error"]["message"] == "number '5559999': not a company number"
-    status, body = await sales.call("PUT", "/numbers/5550100/scheme", sales.manager,
+    assert body["error"]["message"] == "number '+15559999': not a company number"
+    status, body = await sales.call("PUT", "/numbers/+15550100/scheme", sales.manager,
                                     json={"scheme": "Gone"})
     assert (status, body["error"]["message"]) == (422, "scheme 'Gone': no such scheme")
-    assert (await sales.call("DELETE", "/numbers/5559999/scheme", sales.manager))[0] == 404
+    assert (await sales.call("DELETE", "/numbers/+15559999/scheme", sales.manager))[0] == 404
     assert sales.schemes.snapshot()[1] == {}
 
 
 async def test_given_an_assigned_scheme_when_deleted_then_refused_unless_forced(sales):
-    await sales.call("PUT", "/numbers/5550100/scheme", sales.manager, json={"scheme": "Sales"})
+    await sales.call("PUT", "/numbers/+15550100/scheme", sales.manager, json={"scheme": "Sales"})
 
     status, body = await sales.call("DELETE", "/schemes/Sales", sales.manager)
     assert status == 422
     assert body["error"]["message"] == (
-        "scheme 'Sales': still used: number 5550100 is assigned it (delete with force to "
+        "scheme 'Sales': still used: number +15550100 is assigned it (delete with force to "
         "detach the numbers)")
     assert await _names(sales) == ["Sales"]
 
     status, body = await sales.call("DELETE", "/schemes/Sales?force=true", sales.manager)
     assert (status, body) == (200, {"name": "Sales",
-                                    "detached": ["number 5550100: scheme cleared"]})
+                                    "detached": ["number +15550100: scheme cleared"]})
     assert await _names(sales) == []
     assert (await sales.call("DELETE", "/schemes/Sales", sales.manager))[0] == 404
 

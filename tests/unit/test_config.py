@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def test_given_bad_value_when_loaded_then_error_names_file_and_key(tmp_path, cha
     path = write(tmp_path, GOOD.replace(*change))
     with pytest.raises(config.ConfigError) as err:
         config.load(path, environ={})
-    assert f"{path}: {message}" in str(err.value)
+    assert re.search(rf"{re.escape(str(path))}, line \d+: {re.escape(message)}", str(err.value))
 
 
 def test_given_broken_yaml_when_loaded_then_error_gives_the_line(tmp_path):
@@ -67,3 +68,36 @@ def test_given_bad_file_when_run_then_exit_2_before_anything_starts(tmp_path, ca
 def test_given_the_shipped_example_config_when_checked_then_it_is_valid():
     example = Path(__file__).resolve().parents[2] / "config" / "callctl.example.yaml"
     assert config.load(example, environ={}).project.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("ari: {password: é}\n".encode("utf-16"), "is UTF-16 text: save it as UTF-8"),
+    (b"ari: {password: \xe9}\n", "line 1: not UTF-8 text (byte 0xe9)"),
+    (b"\x7fELF\x02\x01\x00\x00", "is a binary file"),
+    (b"ari: " + b"[" * 3000, "nested deeper than 64 levels"),
+])
+def test_given_a_file_that_is_not_yaml_text_when_checked_then_exit_2_naming_it(
+        tmp_path, capsys, raw, message):
+    path = tmp_path / "callctl.yaml"
+    path.write_bytes(raw)
+    assert main(["check-config", "-c", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: " in err and message in err and "Traceback" not in err
+
+
+def test_given_a_database_in_a_missing_folder_when_loaded_then_refused(tmp_path, capsys):
+    path = write(tmp_path, GOOD + "database: {url: 'sqlite:///no-such-dir/callctl.db'}\n")
+    assert main(["employees", "list", "-c", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"database.url: the folder {tmp_path / 'no-such-dir'} does not exist" in err
+    assert not (tmp_path / "no-such-dir").exists()
+
+
+def test_given_a_country_when_loaded_then_it_is_checked_and_upper_cased(tmp_path):
+    assert config.load(write(tmp_path, GOOD), environ={}).project.country == "US"
+    path = write(tmp_path, GOOD.replace("{timezone: Europe/Berlin}",
+                                        "{timezone: Europe/Berlin, country: de}"))
+    assert config.load(path, environ={}).project.country == "DE"
+    with pytest.raises(config.ConfigError, match="project.country: 'Germany' is not a two"):
+        config.load(write(tmp_path, GOOD.replace("{timezone: Europe/Berlin}",
+                                                 "{country: Germany}")), environ={})

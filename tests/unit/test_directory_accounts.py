@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from callctl.directory import DirectoryService
+from callctl.directory import DirectoryError, DirectoryService
 from callctl.domain.catalog import Catalog
 from callctl.domain.directory import ALL_REACHABLE
 from callctl.domain.planner import plan_number
@@ -137,30 +137,40 @@ def test_given_a_registered_checker_with_detach_when_force_deleting_then_reporte
 
 # ---- company numbers ------------------------------------------------------------------
 
-@pytest.mark.parametrize("number", ["15-55", "+", "1", "tel:+1555", ""])
-def test_given_a_malformed_number_when_adding_then_refused(d, number):
-    refused(d, lambda: d.add_number(number, "Ann Lee"),
-            f"number {number!r}: number: must be digits with an optional leading '+'")
+@pytest.mark.parametrize("number, why", [
+    ("15-55", "'15-55' is not a possible phone number for country US"),
+    ("+", "'+' is not a phone number (the digits 0-9"), ("1", "is not a possible phone number"),
+    ("tel:+1555", "'tel:+1555' is not a phone number"), ("", "must be a phone number as text"),
+    ("\u0665\u0665\u0665\u0660\u0661\u0660\u0660", "is not a phone number (the digits 0-9"),
+    ("555-0100 ext 5", "is not a phone number")])
+def test_given_a_malformed_number_when_adding_then_refused(d, number, why):
+    with pytest.raises(DirectoryError, match=re.escape(why)):
+        d.add_number(number, "Ann Lee")
+    assert d.list_numbers() == []
 
 
 def test_given_a_number_in_use_or_equal_to_an_extension_when_adding_then_refused(d):
     d.add_number("+15550100", "Ann Lee")
     refused(d, lambda: d.add_number("+15550100", "Bob Stone"),
             "number '+15550100': number: already a company number")
-    refused(d, lambda: d.add_number("102", "Ann Lee"),
-            "number '102': number: equals the extension of employee 'Bob Stone'")
+    # Numbers are stored in E.164 (a leading +): one written nationally is the same number.
+    refused(d, lambda: d.add_number("(555) 0100", "Bob Stone"),
+            "number '(555) 0100': number: already a company number")
 
 
 def test_given_bad_targets_when_adding_a_number_then_refused(d):
     refused(d, lambda: d.add_number("+15550100", "Nobody"),
-            "number '+15550100': employee: no employee named 'Nobody'")
+            "number +15550100: employee: no employee named 'Nobody'")
+    # Issue 16: every path needs the employee the number rings (the import did not).
+    refused(d, lambda: d.add_number("+15550100", None),
+            "number +15550100: employee: required: the employee the number rings")
     for timeout in (0, 601, "30", True):
         refused(d, lambda: d.add_number("+15550100", "Ann Lee", ring_timeout=timeout),
-                "number '+15550100': ring_timeout: must be a whole number of seconds, 1 to 600")
+                "number +15550100: ring_timeout: must be a whole number of seconds, 1 to 600")
     refused(d, lambda: d.add_number("+15550100", "Ann Lee", fallback="Nobody"),
-            "number '+15550100': fallback: 'Nobody' is neither an employee nor a phone number")
+            "number +15550100: fallback: 'Nobody' is neither an employee nor a phone number")
     refused(d, lambda: d.add_number("+15550100", "Ann Lee", fallback="+15550100"),
-            "number '+15550100': fallback: cannot be the number itself (a loop)")
+            "number +15550100: fallback: cannot be the number itself (a loop)")
 
 
 def test_given_a_number_when_editing_then_fallback_may_be_a_phone_or_an_employee(d):
@@ -242,7 +252,9 @@ def test_given_a_directory_when_snapshotting_then_routing_sees_it(d):
     d.edit_employee("Ann Lee", department="Sales", other_contacts=["sip:ann@home.example"])
     login = d.add_sip_account(employee="Ann Lee").object["login"]
     d.add_number("+15550100", "Ann Lee", ring_timeout=20, fallback="Bob Stone")
-    d.add_number("+15550101", None)  # rings nobody: left out
+    d.add_employee("Cy Old", "cy@example.com", "109")
+    d.add_number("+15550101", "Cy Old")
+    d.delete_employee("Cy Old", force=True)  # the number now rings nobody: left out
     snap = d.snapshot()
     ann = snap.employee("Ann Lee")
     assert (ann.extension, ann.sip_logins, ann.phone_numbers, ann.department, ann.email,

@@ -82,7 +82,7 @@ def test_given_the_same_email_when_editing_then_it_is_no_change(d):
 
 def test_given_a_blank_name_when_adding_then_refused(d):
     refused(d, lambda: d.add_employee("   ", "bob@example.com", "102"),
-            "employee: full_name: required")
+            "employee: full_name: must not be empty")
 
 
 def test_given_a_name_in_use_when_adding_or_renaming_then_refused(d):
@@ -130,14 +130,6 @@ def test_given_a_feature_code_prefix_when_adding_then_refused(tmp_path):
             "department 'Support': extension: starts with '9', which begins a feature code")
 
 
-def test_given_a_company_number_when_used_as_extension_then_refused(d):
-    d.add_number("555", None)
-    refused(d, lambda: d.add_employee("Bob Stone", "bob@example.com", "555"),
-            "employee 'Bob Stone': extension: equals company number 555")
-    refused(d, lambda: d.edit_department("Sales", extension="555"),
-            "department 'Sales': extension: equals company number 555")
-
-
 # ---- other employee fields ------------------------------------------------------------
 
 def test_given_an_unknown_department_when_adding_then_refused(d):
@@ -153,21 +145,24 @@ def test_given_an_unknown_access_level_when_editing_then_refused(d):
 def test_given_bad_contacts_when_editing_then_refused(d):
     refused(d, lambda: d.edit_employee("Ann Lee", phone_numbers=["call me"]),
             "employee 'Ann Lee': phone_numbers: 'call me' is not a phone number "
-            "(digits with an optional leading '+')")
+            "(the digits 0-9 with an optional leading '+'; spaces, '-', '.', '(' and ')' may "
+            "separate them)")
     refused(d, lambda: d.edit_employee("Ann Lee", other_contacts=["ann@home"]),
             "employee 'Ann Lee': other_contacts: 'ann@home' is neither a phone number "
             "nor a sip: URI")
-    refused(d, lambda: d.edit_employee("Ann Lee", phone_numbers=["+1555"],
-                                       other_contacts=["+1555"]),
-            "employee 'Ann Lee': other_contacts: '+1555' is given twice")
-    refused(d, lambda: d.edit_employee("Ann Lee", phone_numbers="+1555"),
+    refused(d, lambda: d.edit_employee("Ann Lee", phone_numbers=["+15550177"],
+                                       other_contacts=["(555) 0177"]),
+            "employee 'Ann Lee': other_contacts: '+15550177' is given twice")
+    refused(d, lambda: d.edit_employee("Ann Lee", phone_numbers="+15550177"),
             "employee 'Ann Lee': phone_numbers: must be a list of strings")
 
 
 def test_given_contacts_when_swapping_roles_then_kept_in_order(d):
-    d.edit_employee("Ann Lee", phone_numbers=["+1555", "+1666"], other_contacts=["sip:a@b.c"])
-    ann = d.edit_employee("Ann Lee", phone_numbers=["+1666"], other_contacts=["+1555"]).object
-    assert (ann["phone_numbers"], ann["other_contacts"]) == (["+1666"], ["+1555"])
+    d.edit_employee("Ann Lee", phone_numbers=["+15550155", "+15550166"],
+                    other_contacts=["sip:a@b.c"])
+    ann = d.edit_employee("Ann Lee", phone_numbers=["+15550166"],
+                          other_contacts=["+15550155"]).object
+    assert (ann["phone_numbers"], ann["other_contacts"]) == (["+15550166"], ["+15550155"])
 
 
 def test_given_an_unknown_field_or_employee_when_editing_then_refused(d):
@@ -185,7 +180,7 @@ def test_given_an_unknown_field_or_employee_when_editing_then_refused(d):
 def test_given_a_department_name_in_use_or_blank_when_adding_then_refused(d):
     refused(d, lambda: d.add_department("Sales", "201"),
             "department 'Sales': name: another department already has this name")
-    refused(d, lambda: d.add_department("", "201"), "department: name: required")
+    refused(d, lambda: d.add_department("", "201"), "department: name: must not be empty")
 
 
 def test_given_a_department_extension_in_use_when_adding_then_refused(d):
@@ -231,3 +226,48 @@ def test_given_changes_when_each_succeeds_then_version_bumps_once_and_not_on_ref
 
 def test_given_a_fresh_database_then_version_is_zero(tmp_path):
     assert make_directory(tmp_path).version() == 0
+
+
+# ---- the one rule for names (issue 16, item 7) ------------------------------------------
+
+@pytest.mark.parametrize("variant", ["ann lee", "ANN LEE", "Ann  Lee", "Ann\u00a0Lee",
+                                     "\uff21nn Lee", "Ann\u200dLee".replace("\u200d", " \u200d")])
+def test_given_a_variant_of_an_existing_name_when_adding_then_refused_as_the_same(d, variant):
+    with pytest.raises(DirectoryError, match="another employee already has this name") as err:
+        d.add_employee(variant, "other@example.com", "150")
+    assert err.value.code == "conflict"
+    assert [e["full_name"] for e in d.list_employees()] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize("bad, why", [
+    ("Ann\nLee", "control character U+000A at position 4"),
+    ("Bob\x07", "control character U+0007 at position 4"),
+    ("Bob\u200bStone", "invisible formatting character U+200B at position 4"),
+    ("Bob \ud800", "lone surrogate (not valid Unicode) U+D800 at position 5"),
+    ("x" * 129, "at most 128 characters (got 129)")])
+def test_given_a_bad_name_when_adding_or_renaming_then_refused_saying_why(d, bad, why):
+    refused(d, lambda: d.add_employee(bad, "bob@example.com", "102"),
+            f"employee: full_name: {why}")
+    refused(d, lambda: d.edit_department("Sales", name=bad), f"department: name: {why}")
+
+
+def test_given_spacing_in_a_name_when_adding_then_stored_normalised_and_found_so(d):
+    assert d.add_department("  Front\u00a0 Desk ", "300").object["name"] == "Front Desk"
+    assert d.get_department("Front   Desk")["name"] == "Front Desk"
+    refused(d, lambda: d.add_department("SALES", "201"),
+            "department 'SALES': name: another department already has this name ('Sales')")
+
+
+def test_given_a_renamed_employee_when_only_the_case_changes_then_allowed(d):
+    assert d.edit_employee("Ann Lee", full_name="Ann LEE").object["full_name"] == "Ann LEE"
+
+
+def test_given_a_login_differing_only_in_case_when_adding_then_refused(d):
+    d.add_sip_account(login="ann")
+    refused(d, lambda: d.add_sip_account(login="ANN"),
+            "SIP account 'ANN': login: already used by another SIP account ('ann')")
+
+
+def test_given_an_e_mail_with_a_control_character_when_adding_then_refused(d):
+    refused(d, lambda: d.add_employee("Bob Stone", "bob\r@example.com", "102"),
+            "employee 'Bob Stone': email: control character U+000D at position 4")

@@ -122,10 +122,12 @@ def test_given_a_document_dropping_and_changing_prompts_when_imported_then_it_sa
         {"name": "a", "file": "a.wav"}, {"name": "b", "file": "b.wav"}]), "-c", cfg)
     (tmp_path / "a2.wav").write_bytes(gen.wav(freq=600))
 
-    code, out, _ = run(capsys, "project", "import", _document(tmp_path, [
-        {"name": "a", "file": "a2.wav"}]), "-c", cfg)
-
-    assert code == 0 and out.splitlines() == ["- prompts b", "~ prompts a"]
+    doc = _document(tmp_path, [{"name": "a", "file": "a2.wav"}])
+    code, out, _ = run(capsys, "project", "import", doc, "-c", cfg)  # b is kept...
+    assert code == 0 and out.splitlines() == [
+        "~ prompts a", "= prompts kept, not in the document (--prune deletes them): b"]
+    code, out, _ = run(capsys, "project", "import", doc, "--prune", "-c", cfg)  # ...or pruned
+    assert code == 0 and out.splitlines() == ["- prompts b"]
     [a] = cli_json(capsys, cfg, "prompts", "list")
     assert a["original_filename"] == "a2.wav"
 

@@ -183,13 +183,47 @@ def test_given_scheme_dict_when_loaded_and_dumped_then_round_trips():
     assert scheme_from_dict(scheme_to_dict(s)) == s
 
 
-def test_given_direction_in_long_form_or_numeric_target_when_loaded_then_accepted():
+def test_given_direction_in_long_form_when_loaded_then_accepted():
     s = scheme_from_dict({"name": "S", "kind": "parallel", "branches": [
         {"name": "All", "blocks": [{"timeout": 5, "directions": [
-            {"kind": "sip_account", "target": "maria"}, {"phone_number": 15550199}]}]}]})
+            {"kind": "sip_account", "target": "maria"}, {"phone_number": "+15550199"}]}]}]})
     assert s.branches[0].schedule == WeeklySchedule.always()
     assert s.branches[0].blocks[0].directions == (Direction("sip_account", "maria"),
-                                                  Direction("phone_number", "15550199"))
+                                                  Direction("phone_number", "+15550199"))
+
+
+def test_given_an_unquoted_number_as_target_when_loaded_then_refused_not_coerced():
+    # Issue 16: YAML reads `phone_number: +15550199` as the int 15550199: the + was lost.
+    errors = _load_errors({"name": "S", "kind": "parallel", "branches": [
+        {"name": "All", "blocks": [{"timeout": 5, "directions": [{"phone_number": 15550199}]}]}]})
+    assert errors == ["scheme 'S', branch 'All', block 1: direction phone_number: target "
+                      "15550199 is a number, not text: write it in quotes, e.g. '+15550199'"]
+
+
+def test_given_names_with_odd_spacing_when_loaded_then_normalised_and_bad_ones_refused():
+    s = scheme_from_dict({"name": "S", "kind": "parallel", "branches": [
+        {"name": " Week\u00a0days ", "blocks": [{"timeout": 5, "directions": [
+            {"employee": "Alice   Smith"}]}]}]})
+    assert s.branches[0].name == "Week days"
+    assert s.branches[0].blocks[0].directions[0] == Direction("employee", "Alice Smith")
+    errors = _load_errors({"name": "S", "kind": "parallel", "branches": [
+        {"name": "x" * 100_000, "blocks": []},
+        {"name": "ok", "blocks": [{"timeout": 5, "directions": [
+            {"sip_uri": "sip:a@" + "b" * 1_000_000}, {"employee": "Al\nice"}]}]}]})
+    assert errors == [
+        "scheme 'S', branch '#1': key 'name': at most 128 characters (got 100000)",
+        "scheme 'S', branch 'ok', block 1: direction sip_uri: target at most 255 characters "
+        "(got 1000006)",
+        "scheme 'S', branch 'ok', block 1: direction employee: target control character "
+        "U+000A at position 3"]
+
+
+def test_given_branch_names_differing_only_in_case_when_validated_then_refused():
+    s = scheme_from_dict({"name": "S", "kind": "parallel", "branches": [
+        {"name": n, "schedule": {"days": d}, "blocks": [{"timeout": 5, "directions": [
+            {"phone_number": "+15550199"}]}]} for n, d in (("Day", "mon"), ("DAY", "tue"))]})
+    assert [str(p) for p in validate({"S": s}, Directory())] == [
+        "scheme 'S', branch 'DAY': another branch has the same name"]
 
 
 def _load_errors(data):

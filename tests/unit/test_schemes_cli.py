@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from callctl.cli import main
-from callctl.directory import DirectoryService
+from callctl.project.services import build_services
 from callctl.store.db import make_engine, sessions, upgrade
 
 SALES_TEAM = """\
@@ -42,15 +42,15 @@ def env(tmp_path):
     config.write_text(f"ari: {{password: secret}}\nami: {{secret: secret}}\n"
                       f"database: {{url: '{url}'}}\nproject: {{timezone: Europe/Berlin}}\n")
     upgrade(url)
-    d = DirectoryService(sessions(make_engine(url)))
+    d = build_services(sessions(make_engine(url))).directory
     d.add_department("Sales", "200")
     d.add_employee("Mia Park", "mia@example.com", "101", department="Sales")
     d.add_employee("Max Stone", "max@example.com", "102", department="Sales")
     for login, owner in (("mia", "Mia Park"), ("max", "Max Stone")):
         d.add_sip_account(employee=owner, login=login)
         d.set_registration(login, "online")
-    d.add_number("5550100", "Mia Park", fallback="Max Stone")
-    d.add_number("5550101", "Max Stone")
+    d.add_number("+15550100", "Mia Park", fallback="Max Stone")
+    d.add_number("+15550101", "Max Stone")
     (tmp_path / "sales.yaml").write_text(SALES_TEAM)
     return SimpleNamespace(config=str(config), directory=d, path=tmp_path)
 
@@ -66,12 +66,12 @@ def run(env, capsys, *args):
 @pytest.fixture
 def sales(env, capsys):
     assert run(env, capsys, "schemes", "add", str(env.path / "sales.yaml"))[0] == 0
-    assert run(env, capsys, "schemes", "assign", "5550100", "Sales team")[0] == 0
+    assert run(env, capsys, "schemes", "assign", "+15550100", "Sales team")[0] == 0
     return env
 
 
 def simulate(env, capsys, at, *extra):
-    code, out, err = run(env, capsys, "simulate", "--number", "5550100", "--caller",
+    code, out, err = run(env, capsys, "simulate", "--number", "+15550100", "--caller",
                          "+4930555", "--at", at, *extra)
     assert (code, err) == (0, "")
     return out
@@ -89,16 +89,16 @@ def test_given_a_scheme_file_when_added_then_saved_with_its_gaps_listed(env, cap
 def test_given_schemes_when_listed_then_a_table_and_json(sales, capsys):
     assert run(sales, capsys, "schemes", "list")[1] == (
         "NAME        KIND        BRANCHES  NUMBERS\n"
-        "Sales team  sequential  2         5550100\n")
+        "Sales team  sequential  2         +15550100\n")
     code, out, _ = run(sales, capsys, "schemes", "list", "--json")
     assert out.replace(" ", "").replace("\n", "") == (
-        '[{"name":"Salesteam","kind":"sequential","branches":2,"numbers":["5550100"]}]')
+        '[{"name":"Salesteam","kind":"sequential","branches":2,"numbers":["+15550100"]}]')
 
 
 def test_given_a_scheme_when_shown_then_yaml_with_its_numbers(sales, capsys):
     out = run(sales, capsys, "schemes", "show", "Sales team")[1]
     assert out.startswith("name: Sales team\nkind: sequential\nbranches:\n- name: weekdays\n")
-    assert out.endswith("# numbers: 5550100\n")
+    assert out.endswith("# numbers: +15550100\n")
 
 
 def test_given_an_existing_name_when_added_again_then_exit_2_and_nothing_changes(sales,
@@ -149,31 +149,31 @@ def test_given_a_scheme_when_copied_then_both_exist_and_the_copy_has_no_numbers(
     original = run(sales, capsys, "schemes", "show", "Sales team")[1]
     copy = run(sales, capsys, "schemes", "show", "Sales backup")[1]
     assert copy == original.replace("name: Sales team", "name: Sales backup") \
-        .replace("# numbers: 5550100", "# numbers: none")
+        .replace("# numbers: +15550100", "# numbers: none")
 
 
 def test_given_an_assigned_scheme_when_deleted_then_refused_unless_forced(sales, capsys):
     code, _, err = run(sales, capsys, "schemes", "delete", "Sales team")
     assert code == 2
     assert err == ("callctl: refused, nothing changed: scheme 'Sales team': still used: number "
-                   "5550100 is assigned it (delete with force to detach the numbers)\n")
+                   "+15550100 is assigned it (delete with force to detach the numbers)\n")
     assert run(sales, capsys, "schemes", "delete", "Sales team", "--force")[1] == (
-        "scheme 'Sales team' deleted\ndetached: number 5550100: scheme cleared\n")
+        "scheme 'Sales team' deleted\ndetached: number +15550100: scheme cleared\n")
     assert run(sales, capsys, "schemes", "list", "--json")[1] == "[]\n"
 
 
 def test_given_a_missing_number_or_scheme_when_assigning_then_exit_2(sales, capsys):
-    assert run(sales, capsys, "schemes", "assign", "5559999", "Sales team")[2] == (
-        "callctl: refused, nothing changed: number '5559999': not a company number\n")
-    assert run(sales, capsys, "schemes", "assign", "5550101", "Gone")[2] == (
+    assert run(sales, capsys, "schemes", "assign", "+15559999", "Sales team")[2] == (
+        "callctl: refused, nothing changed: number '+15559999': not a company number\n")
+    assert run(sales, capsys, "schemes", "assign", "+15550101", "Gone")[2] == (
         "callctl: refused, nothing changed: scheme 'Gone': no such scheme\n")
     assert run(sales, capsys, "schemes", "show", "Gone")[:3:2] == (
         2, "callctl: scheme 'Gone': no such scheme\n")
 
 
 def test_given_an_assigned_number_when_unassigned_then_it_rings_its_employee(sales, capsys):
-    assert run(sales, capsys, "schemes", "unassign", "5550100")[1] == (
-        "number 5550100: scheme 'Sales team' detached; it rings its employee target\n")
+    assert run(sales, capsys, "schemes", "unassign", "+15550100")[1] == (
+        "number +15550100: scheme 'Sales team' detached; it rings its employee target\n")
     assert run(sales, capsys, "schemes", "unassign", "42")[:3:2] == (
         2, "callctl: refused, nothing changed: number '42': not a company number\n")
 
@@ -216,7 +216,7 @@ def test_given_a_full_week_scheme_when_coverage_asked_then_everything_is_covered
 
 def test_given_recipe_1_on_a_weekday_when_simulated_then_managers_then_mobile(sales, capsys):
     assert simulate(sales, capsys, THURSDAY) == """\
-call from +4930555 to 5550100 at Thu 2026-11-26 10:30 (Europe/Berlin)
+call from +4930555 to +15550100 at Thu 2026-11-26 10:30 (Europe/Berlin)
 scheme 'Sales team' (sequential), call at Thu 2026-11-26 10:30 (Europe/Berlin)
 branch 'weekdays' chosen: Mon–Fri 09:00–18:00 contains Thu 10:30
 block 1, 15 s each, one by one:
@@ -229,7 +229,7 @@ then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends
 
 def test_given_recipe_1_on_a_saturday_when_simulated_then_only_the_mobile(sales, capsys):
     assert simulate(sales, capsys, SATURDAY) == """\
-call from +4930555 to 5550100 at Sat 2026-11-28 11:00 (Europe/Berlin)
+call from +4930555 to +15550100 at Sat 2026-11-28 11:00 (Europe/Berlin)
 scheme 'Sales team' (sequential), call at Sat 2026-11-28 11:00 (Europe/Berlin)
 branch 'weekdays' (Mon–Fri 09:00–18:00) does not cover Sat 11:00
 branch 'weekend' chosen: Sat 10:00–14:00 contains Sat 11:00
@@ -269,22 +269,31 @@ def test_given_an_uncovered_minute_when_simulated_then_the_fallback_is_named(sal
 
 def test_given_a_number_without_scheme_when_simulated_then_its_employee_rings(env, capsys):
     assert simulate(env, capsys, THURSDAY) == (
-        "call from +4930555 to 5550100 at Thu 2026-11-26 10:30 (Europe/Berlin)\n"
-        "number 5550100 rings Mia Park: step 1: rings SIP mia for 30 s\n"
+        "call from +4930555 to +15550100 at Thu 2026-11-26 10:30 (Europe/Berlin)\n"
+        "number +15550100 rings Mia Park: step 1: rings SIP mia for 30 s\n"
         "then the caller hears asterisk 'vm-nobodyavail' (not answered) and the call ends as "
         "missed\n")
 
 
 def test_given_not_a_company_number_when_simulated_then_not_in_service(env, capsys):
-    code, out, _ = run(env, capsys, "simulate", "--number", "999", "--caller", "1",
-                       "--at", THURSDAY)
-    assert (code, out.splitlines()[-1]) == (0, "999 is not a company number: the caller hears "
-                                               "asterisk 'ss-noservice' (not answered) and the "
-                                               "call ends")
+    code, out, _ = run(env, capsys, "simulate", "--number", "+15559999", "--caller",
+                       "+15557654321", "--at", THURSDAY)
+    assert (code, out.splitlines()[-1]) == (0, "+15559999 is not a company number: the caller "
+                                               "hears asterisk 'ss-noservice' (not answered) "
+                                               "and the call ends")
+
+
+@pytest.mark.parametrize("option, value", [("--number", ""), ("--number", "abc"),
+                                           ("--caller", "\u0661\u0662\u0663")])
+def test_given_a_number_that_is_not_one_when_simulated_then_exit_2(env, capsys, option, value):
+    args = {"--number": "+15550100", "--caller": "+15557654321", option: value}
+    code, out, err = run(env, capsys, "simulate", *[x for kv in args.items() for x in kv],
+                         "--at", THURSDAY)
+    assert code == 2 and out == "" and f"callctl: {option}: " in err
 
 
 def test_given_a_bad_time_when_simulated_then_exit_2(env, capsys):
-    code, _, err = run(env, capsys, "simulate", "--number", "5550100", "--caller", "1",
+    code, _, err = run(env, capsys, "simulate", "--number", "+15550100", "--caller", "1",
                        "--at", "Saturday evening")
     assert code == 2
     assert err == ("callctl: --at 'Saturday evening': write it as \"YYYY-MM-DD HH:MM\" "

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from callctl.directory import DirectoryError, DirectoryService
 from callctl.domain.scheme import Scheme, SchemeError, validate
+from callctl.project.services import build_services
 from callctl.schemes import NotFound, SchemeService
 from callctl.store.db import make_engine, sessions, upgrade
 from callctl.store.scheme_models import StoredScheme
@@ -31,22 +32,27 @@ def maker(tmp_path):
 
 
 @pytest.fixture
-def d(maker) -> DirectoryService:
-    d = DirectoryService(maker, clock=lambda: T0)
+def services(maker):
+    return build_services(maker, clock=lambda: T0)
+
+
+@pytest.fixture
+def d(services) -> DirectoryService:
+    d = services.directory
     d.add_department("Sales", "200")
     d.add_employee("Mia Park", "mia@example.com", "101", department="Sales")
     d.add_employee("Max Stone", "max@example.com", "102", department="Sales")
     d.add_sip_account(employee="Mia Park", login="mia")
     d.add_sip_account(employee="Max Stone", login="max")
     d.add_sip_account(login="desk")
-    d.add_number("5550100", "Mia Park")
-    d.add_number("5550101", "Max Stone")
+    d.add_number("+15550100", "Mia Park")
+    d.add_number("+15550101", "Max Stone")
     return d
 
 
 @pytest.fixture
-def s(maker, d) -> SchemeService:
-    s = SchemeService(maker, d, clock=lambda: T0)
+def s(services, d) -> SchemeService:
+    s = services.schemes
     s.save_scheme(scheme_doc("Sales", {"employee": "Mia Park"}, {"employee": "Max Stone"},
                              {"phone_number": MOBILE}))
     return s
@@ -80,11 +86,11 @@ def test_given_a_valid_scheme_when_saved_then_listed_and_version_bumped(d, s):
 def test_given_a_saved_scheme_when_read_then_it_is_the_normalised_document(s):
     s.save_scheme({"name": "Night", "kind": "sequential", "branches": [
         {"name": "always", "blocks": [{"timeout": 30, "directions": [
-            {"kind": "sip_account", "target": "desk"}, {"phone_number": 5550199}]}]}]})
+            {"kind": "sip_account", "target": "desk"}, {"phone_number": "(555) 0199"}]}]}]})
     assert s.get_scheme("Night") == {"name": "Night", "kind": "sequential", "branches": [
         {"name": "always", "schedule": {"days": "mon-sun", "hours": ["00:00-23:59"]},
          "blocks": [{"timeout": 30, "directions": [{"sip_account": "desk"},
-                                                   {"phone_number": "5550199"}]}]}]}
+                                                   {"phone_number": "+15550199"}]}]}]}
 
 
 def test_given_an_existing_name_when_saved_without_replace_then_refused(d, s):
@@ -135,7 +141,7 @@ def test_given_an_existing_name_when_saved_with_replace_then_overwritten(s):
     ({"name": "Ring", "kind": "ringall", "branches": []},
      "scheme 'Ring': key 'kind': 'ringall' must be sequential or parallel"),
     ({"name": " ", "kind": "sequential", "branches": []},
-     "scheme ' ': key 'name': must be 1 to 128 characters without surrounding spaces"),
+     "scheme ' ': key 'name': must not be empty"),
 ])
 def test_given_a_bad_scheme_when_saved_then_refused_naming_where(d, s, doc, message):
     refused(s, d, lambda: s.save_scheme(doc), message)
@@ -181,9 +187,10 @@ def test_given_a_scheme_when_copied_then_the_copy_has_every_branch_and_block(s):
 
 @pytest.mark.parametrize("source, new, message", [
     ("Sales", "Sales", "scheme 'Sales': the copy of 'Sales' needs a different name"),
-    ("Sales", "", "scheme 'Sales': the copy needs a name"),
-    ("Sales", " Copy", "scheme ' Copy': the copy's name: must be 1 to 128 characters without "
-                       "surrounding spaces"),
+    ("Sales", "", "scheme '': the copy's name: must not be empty"),
+    ("Sales", "Co\npy", "scheme 'Co\\npy': the copy's name: control character U+000A at "
+                        "position 3"),
+    ("Sales", "SALES", "scheme 'SALES': another scheme already has this name ('Sales')"),
     ("Nope", "Copy", "scheme 'Nope': no such scheme"),
 ])
 def test_given_a_bad_copy_when_copying_then_refused(d, s, source, new, message):
@@ -201,31 +208,31 @@ def test_given_the_new_name_taken_when_copying_then_refused(d, s):
 
 def test_given_a_number_when_assigned_then_snapshot_maps_it_and_reassign_replaces(s):
     s.save_scheme(scheme_doc("Night"))
-    assert s.assign("5550100", "Sales") == {"number": "5550100", "scheme": "Sales",
+    assert s.assign("+15550100", "Sales") == {"number": "+15550100", "scheme": "Sales",
                                             "previous": None}
-    s.assign("5550101", "Sales")
-    assert s.assign("5550101", "Night")["previous"] == "Sales"
+    s.assign("+15550101", "Sales")
+    assert s.assign("+15550101", "Night")["previous"] == "Sales"
     schemes, numbers = s.snapshot()
-    assert numbers == {"5550100": "Sales", "5550101": "Night"}
+    assert numbers == {"+15550100": "Sales", "+15550101": "Night"}
     assert isinstance(schemes["Sales"], Scheme) and schemes["Sales"].kind == "sequential"
     assert [(r["name"], r["numbers"]) for r in s.list_schemes()] == [
-        ("Night", ["5550101"]), ("Sales", ["5550100"])]
+        ("Night", ["+15550101"]), ("Sales", ["+15550100"])]
 
 
 def test_given_a_missing_number_when_assigning_then_refused_as_not_found(d, s):
-    refused(s, d, lambda: s.assign("5559999", "Sales"),
-            "number '5559999': not a company number", NotFound)
+    refused(s, d, lambda: s.assign("+15559999", "Sales"),
+            "number '+15559999': not a company number", NotFound)
 
 
 def test_given_a_missing_scheme_when_assigning_then_refused(d, s):
-    refused(s, d, lambda: s.assign("5550100", "Gone"), "scheme 'Gone': no such scheme")
+    refused(s, d, lambda: s.assign("+15550100", "Gone"), "scheme 'Gone': no such scheme")
 
 
 def test_given_an_assigned_number_when_unassigned_then_it_has_no_scheme(s):
-    s.assign("5550100", "Sales")
-    assert s.unassign("5550100")["previous"] == "Sales"
+    s.assign("+15550100", "Sales")
+    assert s.unassign("+15550100")["previous"] == "Sales"
     assert s.snapshot()[1] == {}
-    assert s.unassign("5550100")["previous"] is None
+    assert s.unassign("+15550100")["previous"] is None
 
 
 def test_given_not_a_company_number_when_unassigning_then_refused(d, s):
@@ -233,25 +240,25 @@ def test_given_not_a_company_number_when_unassigning_then_refused(d, s):
 
 
 def test_given_an_assigned_number_when_the_number_is_deleted_then_the_assignment_goes(d, s):
-    s.assign("5550100", "Sales")
-    d.delete_number("5550100")
+    s.assign("+15550100", "Sales")
+    d.delete_number("+15550100")
     assert s.snapshot()[1] == {}
 
 
 # ---- delete ---------------------------------------------------------------------------
 
 def test_given_an_assigned_scheme_when_deleted_then_refused_naming_the_numbers(d, s):
-    s.assign("5550100", "Sales")
-    s.assign("5550101", "Sales")
+    s.assign("+15550100", "Sales")
+    s.assign("+15550101", "Sales")
     refused(s, d, lambda: s.delete_scheme("Sales"),
-            "scheme 'Sales': still used: number 5550100 is assigned it; number 5550101 is "
+            "scheme 'Sales': still used: number +15550100 is assigned it; number +15550101 is "
             "assigned it (delete with force to detach the numbers)")
 
 
 def test_given_an_assigned_scheme_when_force_deleted_then_numbers_are_detached(s):
-    s.assign("5550100", "Sales")
+    s.assign("+15550100", "Sales")
     assert s.delete_scheme("Sales", force=True) == {
-        "name": "Sales", "detached": ["number 5550100: scheme cleared"]}
+        "name": "Sales", "detached": ["number +15550100: scheme cleared"]}
     assert s.list_schemes() == [] and s.snapshot()[1] == {}
 
 
@@ -273,20 +280,26 @@ def test_given_a_missing_scheme_when_deleted_then_refused_as_not_found(d, s):
 def test_given_an_employee_in_a_scheme_when_deleted_then_refused_naming_scheme_branch_block(
         d, s):
     refused(s, d, lambda: d.delete_employee("Max Stone"),
-            "employee 'Max Stone': usages: still used: number 5550101 rings it; SIP account "
+            "employee 'Max Stone': usages: still used: number +15550101 rings it; SIP account "
             "'max' belongs to it; "
             "scheme 'Sales', branch 'weekdays', block 1 rings it (delete with force to "
             "detach)", DirectoryError)
-    refused(s, d, lambda: d.delete_employee("Max Stone", force=True),
-            "employee 'Max Stone': usages: still used and cannot be detached: scheme "
-            "'Sales', branch 'weekdays', block 1 rings it", DirectoryError)
+
+
+def test_given_an_employee_in_a_scheme_when_force_deleted_then_the_scheme_drops_them(d, s):
+    # Issue 16, item 9: `--force` detaches from schemes too, as the README says.
+    result = d.delete_employee("Max Stone", force=True)
+    assert "scheme 'Sales', branch 'weekdays', block 1: direction employee 'Max Stone' " \
+           "removed" in result.detached
+    blocks = s.get_scheme("Sales")["branches"][0]["blocks"]
+    assert blocks[0]["directions"] == [{"employee": "Mia Park"}, {"phone_number": "+15550199"}]
 
 
 def test_given_a_department_in_a_scheme_when_deleted_then_refused(d, s):
     s.save_scheme(scheme_doc("Team", {"department": "Sales"}, kind="parallel"))
     refused(s, d, lambda: d.delete_department("Sales", force=True),
-            "department 'Sales': usages: still used and cannot be detached: scheme 'Team', "
-            "branch 'weekdays', block 1 rings it", DirectoryError)
+            "department 'Sales': usages: scheme 'Team' would be left without directions "
+            "without it: edit or delete that scheme first", DirectoryError)
 
 
 def test_given_a_sip_account_in_a_scheme_when_deleted_then_refused(d, s):
@@ -296,11 +309,9 @@ def test_given_a_sip_account_in_a_scheme_when_deleted_then_refused(d, s):
             "block 1 rings it (delete with force to detach)", DirectoryError)
 
 
-def test_given_two_scheme_services_on_one_directory_then_usages_are_listed_once(maker, d,
-                                                                                 s):
-    SchemeService(maker, d)
+def test_given_the_wired_services_then_usages_name_each_scheme_once(d, s):
     assert d.usages("employee", "Mia Park") == [
-        "number 5550100 rings it", "SIP account 'mia' belongs to it", "scheme 'Sales', branch 'weekdays', block 1 rings it"]
+        "number +15550100 rings it", "SIP account 'mia' belongs to it", "scheme 'Sales', branch 'weekdays', block 1 rings it"]
 
 
 # ---- coverage -------------------------------------------------------------------------
