@@ -112,20 +112,21 @@ class Outage:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        try:
-            await self.catch_up()
-        except Exception as exc:  # AMI or the database away: the next connect tries again
-            log.event("calls.catch_up_failed", logging.WARNING, error=repr(exc))
+        caught_up = False
         while True:
+            try:
+                if not caught_up:
+                    await self.catch_up()
+                    caught_up = True
+                else:
+                    async with self.astdb() as db:
+                        await self._fallback_calls(db, await db.tree(CALLS))
+                        await db.delete_tree(ENDED)  # the daemon saw every end meanwhile
+            except Exception as exc:  # AMI or the database away: tried again
+                log.event("calls.catch_up_failed", logging.WARNING, error=repr(exc))
             await asyncio.sleep(POLL_S)
             if not self.s.ari.connected.is_set():
                 return  # the next connect catches up from the start
-            try:
-                async with self.astdb() as db:
-                    await self._fallback_calls(db, await db.tree(CALLS))
-                    await db.delete_tree(ENDED)  # the daemon saw every end meanwhile
-            except Exception as exc:
-                log.event("calls.pick_up_failed", logging.WARNING, error=repr(exc))
 
     async def catch_up(self) -> None:
         ari, router = self.s.ari, self.router
