@@ -61,7 +61,8 @@ class FallbackCall:
     def write_args(self) -> tuple:
         """CallLog.fallback_call's arguments."""
         who = self.answered_by or self.answered_leg
-        note = f"callctl was away: the fallback {'rang ' + who if who else 'rang, nobody answered'}"
+        took = f"{who} answered" if who else "nobody answered"
+        note = f"callctl was away: the fallback rang, {took}"
         return (self.call_id, self.number, self.caller, self.caller_name, self.started_at,
                 self.ended_at, self.answered_by, self.answered_leg, self.answered_at, note)
 

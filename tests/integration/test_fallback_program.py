@@ -53,7 +53,7 @@ def rings_for(ringing, seconds):
     assert call.disconnected_by_remote
 
 
-def test_given_two_in_parallel_then_a_block_then_the_backup_when_the_daemon_is_down_then_asterisk_rings_them_in_turn(  # noqa: E501
+def test_given_the_daemon_down_when_called_then_a_parallel_pair_a_block_the_backup_ring(
         daemon, registered, carrier, tmp_path, ari):
     daemon_down(daemon, tmp_path, {"name": "Pair", "kind": "parallel", "branches": [
         always((T, [{"employee": "Alice Smith"}, {"employee": "Bob Jones"}]),
@@ -86,7 +86,7 @@ def test_given_two_in_parallel_then_a_block_then_the_backup_when_the_daemon_is_d
         daemon.start()
 
 
-def test_given_working_hours_in_the_project_zone_when_the_daemon_is_down_then_that_branch_rings_one_by_one(  # noqa: E501
+def test_given_the_daemon_down_when_called_in_working_hours_then_that_branch_rings_one_by_one(
         daemon, registered, carrier, tmp_path, ari):
     local = datetime.now(ZoneInfo(ZONE))
     window = [f"{max(local - timedelta(minutes=30), local.replace(hour=0, minute=0)):%H:%M}-"

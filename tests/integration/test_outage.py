@@ -49,7 +49,7 @@ def logged(daemon, caller: str):
     return rows[0]
 
 
-def test_given_the_daemon_is_killed_when_calls_end_and_the_fallback_takes_calls_then_the_log_has_them_all(  # noqa: E501
+def test_given_a_killed_daemon_when_calls_end_and_the_fallback_takes_some_then_all_are_logged(
         daemon, registered, carrier, ari):
     bridged, at_alice = connect(carrier, registered["alice"])
     talking = daemon.wait_log("call.answered")
@@ -98,7 +98,7 @@ def test_given_the_daemon_is_killed_when_calls_end_and_the_fallback_takes_calls_
     assert (record.number, record.outcome, record.answered_by) == (BOB_NUMBER, "missed", None)
 
 
-def test_given_the_daemon_is_stopped_when_a_kept_call_ends_and_the_fallback_answers_then_both_are_logged(  # noqa: E501
+def test_given_a_stopped_daemon_when_a_kept_call_ends_and_the_fallback_answers_then_both_logged(
         daemon, registered, carrier, ari):
     bridged, at_alice = connect(carrier, registered["alice"])
     talking = daemon.wait_log("call.answered")
@@ -120,7 +120,7 @@ def test_given_the_daemon_is_stopped_when_a_kept_call_ends_and_the_fallback_answ
     assert abs(record.talk_seconds - (ended - answered).total_seconds()) <= EPOCH_S + 0.5
 
 
-def test_given_the_person_hangs_up_while_the_daemon_is_killed_then_the_caller_is_released_and_the_end_bounded(  # noqa: E501
+def test_given_a_killed_daemon_when_the_person_hangs_up_then_caller_released_end_bounded(
         daemon, registered, carrier, ari):
     call, at_alice = connect(carrier, registered["alice"])
     talking = daemon.wait_log("call.answered")
