@@ -62,7 +62,7 @@ def test_given_the_daemon_down_when_called_then_a_parallel_pair_a_block_the_back
         shown = sandbox("cli", "database show callctl_fallback").stdout
         alice, bob = daemon.accounts["alice"][0], daemon.accounts["bob"][0]
         assert f"/callctl_fallback/{BOB_NUMBER}/1/ring1" in shown
-        assert f"PJSIP/{alice}&PJSIP/{bob},{T}" in shown and f"/callctl_fallback/zone" in shown
+        assert f"PJSIP/{alice}&PJSIP/{bob},{T}" in shown and "/callctl_fallback/zone" in shown
 
         call = carrier.call(BOB_NUMBER, caller_id="+15557000301")
         at_alice = incoming(registered["alice"])

@@ -2,7 +2,6 @@
 with Asterisk's end time, and calls the fallback took meanwhile are logged, once the daemon
 is back (issue 10, items 1 and 2)."""
 import signal
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -28,7 +27,8 @@ def near(value: datetime, expected: datetime, slack: float = EPOCH_S + 0.5) -> b
 
 def fallback_call_answered(carrier, phone, caller_id: str, talk_s: float):
     """A customer calls while the daemon is down; the fallback rings `phone`, which
-    answers; they talk `talk_s` seconds (heard both ways) and the customer hangs up."""
+    answers; they talk `talk_s` seconds (the phone hears the customer), the customer hangs
+    up. Returns when it rang, was answered and ended."""
     call = carrier.call(ALICE_NUMBER, caller_id=caller_id)
     ringing = phone.wait_incoming()
     placed = utc()
