@@ -11,6 +11,7 @@ from .api.http import mount as mount_api
 from .calls.busy import BusyBoard
 from .calls.context import Services
 from .calls.media import PromptMedia
+from .calls.outage import Outage
 from .calls.reconcile import reconcile
 from .api.prompts import mount_media
 from .calls.recorder import CallRecorder
@@ -18,10 +19,10 @@ from .calls.router import Router
 from .config import Config
 from .domain.catalog import Catalog
 from .domain.directory import Presence
-from .domain.fallback import fallback_targets
+from .domain.fallback import fallback_program
 from .pbx.ari import Ari, AriError
-from .pbx.dial import dial_all
-from .pbx.astdb import write_fallbacks
+from .pbx.astdb import AstDb
+from .pbx.fallback import FAMILY as FALLBACK_FAMILY, fallback_table
 from .pbx.backoff import Backoff
 from .pbx.contacts import ContactEvents
 from .pbx.presence import PresenceTracker
@@ -78,6 +79,7 @@ class Daemon:
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context)
         self.router = Router(self.services, config.ari.app)
+        self.outage = Outage(self.router, self.astdb)
         self.db_ready = False
         self.fallbacks_status = "not written yet"
         self._fallback_task: asyncio.Task | None = None
@@ -117,6 +119,7 @@ class Daemon:
                 raise
         await self.seed_presence()
         await reconcile(self.router)
+        self.outage.after_connect()  # the call log catches up with what Asterisk did
         self.mailroom.start_sweep()
         self._start_fallback_sync()
 
@@ -190,22 +193,31 @@ class Daemon:
             except Exception as exc:  # the database or Asterisk is away: retried next tick
                 log.event("directory.sync_failed", logging.WARNING, error=repr(exc))
 
+    def astdb(self) -> AstDb:
+        ami = self.config.ami
+        return AstDb(ami.host, ami.port, ami.username, ami.secret)
+
     def _start_fallback_sync(self) -> None:
         if self._fallback_task is not None:
             self._fallback_task.cancel()
         self._fallback_task = asyncio.create_task(self.sync_fallbacks())
 
     async def sync_fallbacks(self) -> None:
-        """Keep AstDB's fallback table current; retried until Asterisk's AMI takes it."""
-        trunk = self.services.trunk
-        table = {n.number: dial_all(fallback_targets(self.directory, n.number), trunk)
-                 for n in self.directory.numbers}
-        table = {k: v for k, v in table.items() if v}
-        ami, backoff = self.config.ami, Backoff(base=0.5, cap=30)
+        """Keep the daemon-absent programs in AstDB current (see domain/fallback.py);
+        retried until Asterisk's AMI takes them."""
+        catalog, version = self.catalog, self.directory_version
+        programs = await asyncio.to_thread(lambda: [
+            p for n in catalog.directory.numbers
+            if (p := fallback_program(catalog, n.number)) is not None])
+        table = fallback_table(programs, self.services.trunk, self.config.project.timezone)
+        backoff = Backoff(base=0.5, cap=30)
         while True:
             try:
-                await write_fallbacks(ami.host, ami.port, ami.username, ami.secret, table)
-                self.fallbacks_status = f"{len(table)} written"
+                async with self.astdb() as db:
+                    changed = await db.sync(FALLBACK_FAMILY, table)
+                self.fallbacks_status = f"{len(programs)} written"
+                log.event("astdb.fallbacks_written", version=version, numbers=len(programs),
+                          keys=len(table), changed=changed)
                 return
             except Exception as exc:  # panoramisk raises plain exceptions on refusal
                 self.fallbacks_status = f"stale: {exc or type(exc).__name__}"
@@ -242,6 +254,7 @@ class Daemon:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.outage.close()
         await self.router.stop()
         await self.mailroom.close()
         await asyncio.to_thread(self.recorder.close)

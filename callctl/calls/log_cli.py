@@ -182,6 +182,7 @@ def _call(rec, zone: ZoneInfo) -> dict:
             "branch": rec.branch, "answered_by": rec.answered_by,
             "department": rec.answered_department, "answered_leg": rec.answered_leg,
             "answered_at": _iso(rec.answered_at, zone), "ended_at": _iso(rec.ended_at, zone),
+            "ended_after": _iso(rec.ended_after, zone),  # with it, the end lies between
             "ring_seconds": rec.ring_seconds, "talk_seconds": rec.talk_seconds,
             "outcome": rec.outcome, "detail": rec.detail, "category": rec.category,
             "value": rec.value, "comment": rec.comment}

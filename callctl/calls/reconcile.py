@@ -6,6 +6,7 @@ legs carry CALLCTL_CALL (their call) and CALLCTL_PARTY (who they ring), the call
 CALLCTL_STEP while it is in a menu or voicemail, and bridges list their members.
 
 - a caller bridged with one of its legs: the call is adopted and carried to its end;
+- a caller alone in its call's bridge (the person hung up meanwhile): left to outage.py;
 - a caller recording a voicemail: the recording is waited for and kept;
 - any other caller still in the app (ringing, in a menu): the call starts again;
 - legs and bridges nobody owns any more: hung up, destroyed.
@@ -67,6 +68,8 @@ async def reconcile(router: Router) -> None:
         kept.add(channel_id)
         legs = legs_of.get(channel_id, [])
         talking = next((leg for leg in legs if leg["id"] in partners.get(channel_id, ())), None)
+        if talking is None and bridge_of.get(channel_id, "").startswith(LEG_PREFIX):
+            continue  # alone in its call's bridge: the person hung up; outage.py ends it
         if talking is not None:
             kept.add(talking["id"])
             session = CallSession(router.s, router, channel, *args)

@@ -106,6 +106,7 @@ def run(args: argparse.Namespace, service) -> int:
             results = [result]
             if want_sip:
                 results.append(service.add_sip_account(employee=result.object["full_name"]))
+                result.object = service.get_employee(result.object["full_name"])  # now with it
         elif args.action == "edit":
             if "new_name" in fields:
                 fields["full_name" if stem == "employee" else "name"] = fields.pop("new_name")

@@ -61,6 +61,7 @@ class Directory:
             "extension": {e.extension: e for e in self.employees},
             "dept_extension": {d.extension: d for d in self.departments},
             "login": {login: e for e in self.employees for login in e.sip_logins},
+            "phone": {n: e for e in self.employees for n in e.phone_numbers},
             "members": {k: tuple(v) for k, v in members.items()},
         })
 
@@ -75,6 +76,10 @@ class Directory:
 
     def by_login(self, login: str) -> Employee | None:
         return self._idx["login"].get(login)
+
+    def by_phone(self, number: str) -> Employee | None:
+        """Whose primary contact this phone number is."""
+        return self._idx["phone"].get(number)
 
     def members(self, department: str) -> tuple[Employee, ...]:
         return self._idx["members"].get(department, ())

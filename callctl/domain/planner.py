@@ -357,6 +357,17 @@ def plan_direction(direction: Direction, catalog: Catalog, presence: Presence, a
     return PlanResult(tuple(walk.steps), reason=str(direction), events=tuple(walk.events))
 
 
+def plan_branch(scheme: Scheme, branch: Branch, catalog: Catalog, presence: Presence,
+                minute: int) -> tuple[Step, ...]:
+    """The steps of one branch of `scheme`, whatever branch the clock would pick, with the
+    schemes it refers to walked as they are at `minute` of the week. No closing prompt.
+    The daemon-absent fallback (fallback.py) is built from these."""
+    walk = _Walk(catalog, minute, presence)
+    walk.off_hours = branch.off_hours
+    walk.walk(scheme, branch, (scheme.name,), "")
+    return tuple(walk.steps)
+
+
 def _describe(target: Employee | Department) -> str:
     return target.name if isinstance(target, Employee) else f"the {target.name} department"
 

@@ -17,3 +17,12 @@ def dial_string(target: Target, trunk: str) -> str:
 def dial_all(targets: Iterable[Target], trunk: str) -> str:
     """One Dial() argument ringing every target together ('' for none)."""
     return "&".join(dial_string(t, trunk) for t in targets)
+
+
+def dialled_target(dialled: str, trunk: str) -> Target:
+    """What Dial() reports it reached (DIALEDPEERNUMBER: a dial string without 'PJSIP/')."""
+    if dialled.startswith(f"{trunk}/"):
+        return Target("uri", dialled[len(trunk) + 1:])
+    if dialled.endswith(f"@{trunk}"):
+        return Target("phone", dialled[:-len(trunk) - 1])
+    return Target("sip", dialled)

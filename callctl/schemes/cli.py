@@ -50,7 +50,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     cov = actions.add_parser("coverage", parents=[common],
                              help="the minutes of the week no branch covers")
     cov.add_argument("name")
-    cov.add_argument("--png", metavar="FILE", help="also draw the week as a heat map")
+    cov.add_argument("--png", metavar="FILE", help="also draw the week: days, hours, which "
+                     "branch takes each minute, the gaps in red")
 
     sim = sub.add_parser("simulate", parents=[common],
                          help="walk a number's scheme for a call, without a PBX")
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace, cfg, services) -> int:
     try:
         if args.command == "simulate":
             return simulate(args, cfg, services.directory, service, services.routing)
+        if args.action == "coverage":
+            return _coverage(args, service, cfg.project.timezone)
         return ACTIONS[args.action](args, service)
     except (SchemeError, LookupError, DirectoryError) as err:
         head = "callctl: refused, nothing changed:" if args.command == "schemes" \
@@ -162,11 +165,15 @@ def _unassign(args, service: SchemeService) -> int:
     return 0
 
 
-def _coverage(args, service: SchemeService) -> int:
+def _coverage(args, service: SchemeService, timezone: str) -> int:
     if args.png:
-        from ..domain.coverage import coverage_png
+        try:  # matplotlib loads only for the picture, and is an extra
+            from .coverage_png import coverage_png
+        except ImportError as exc:
+            return refuse(f"--png needs matplotlib ({exc}): pip install 'callctl[plot]'",
+                          as_json=args.json, field="png")
         try:
-            coverage_png(service.scheme(args.name), args.png)
+            coverage_png(service.scheme(args.name), args.png, timezone)
         except OSError as exc:
             return refuse(f"--png {args.png}: cannot write: {exc.strerror or exc}",
                           as_json=args.json, field="png")
@@ -175,7 +182,7 @@ def _coverage(args, service: SchemeService) -> int:
                       "overlaps": service.overlaps(args.name), "png": args.png})
     _coverage_notes(service, args.name)
     if args.png:
-        print(f"heat map written to {args.png}")
+        print(f"picture written to {args.png}")
     return 0
 
 
@@ -188,7 +195,7 @@ def _coverage_notes(service: SchemeService, name: str) -> int:
 
 
 ACTIONS = {"add": _add, "list": _list, "show": _show, "copy": _copy, "delete": _delete,
-           "assign": _assign, "unassign": _unassign, "coverage": _coverage}
+           "assign": _assign, "unassign": _unassign}
 
 
 def _json(obj) -> int:

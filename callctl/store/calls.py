@@ -130,9 +130,8 @@ class CallLog:
             rec = s.get(CallRecord, call_id)
             if rec is None:
                 return
-            if department is None and employee is not None:
-                department = s.scalar(select(Department.name).join(Employee.department)
-                                      .where(Employee.full_name == employee))
+            if department is None:
+                department = _department_of(s, employee)
             rec.answered_by, rec.answered_department = employee, department
             rec.answered_leg, rec.answered_at = leg, _utc(at)
             rec.ring_seconds = _seconds(rec.started_at, at)
@@ -181,6 +180,67 @@ class CallLog:
             if s.get(CallRecord, call_id) is not None:
                 s.add(CallLeg(call_id=call_id, target=target, employee=employee, result="skipped",
                               reason=reason, rang_from=_utc(at), rang_to=_utc(at)))
+
+    # -- written after the daemon was away (calls/outage.py) --------------------------------
+
+    def open_calls(self) -> list[tuple[str, datetime]]:
+        """(id, the last time it was known to go on) of every call still in progress."""
+        with self._sessions() as s:
+            rows = s.execute(select(CallRecord.id, CallRecord.started_at, CallRecord.answered_at)
+                             .where(CallRecord.outcome == "in_progress")).all()
+        return [(call_id, _utc(answered or started)) for call_id, started, answered in rows]
+
+    def ended_while_away(self, call_id: str, before: datetime, after: datetime | None,
+                         note: str) -> None:
+        """The call ended while the daemon was away: at `before` (Asterisk's time) when
+        `after` is None, else at some time between `after` and `before`. A record the daemon
+        already ended later than that (it noticed only when back) gets the earlier end."""
+        with self._tx() as s:
+            rec = s.get(CallRecord, call_id)
+            if rec is None:
+                return
+            if rec.outcome == "in_progress":
+                rec.outcome = "voicemail" if rec.voicemail_box else \
+                    "answered" if rec.answered_at else "missed"
+                rec.detail = note
+            elif rec.ended_at is None or _utc(rec.ended_at) <= _utc(before):
+                return
+            rec.ended_at, rec.ended_after = _utc(before), after and _utc(after)
+            seconds = _seconds(rec.answered_at or rec.started_at, before) if after is None \
+                else None
+            if rec.answered_at is not None:
+                rec.talk_seconds = seconds
+            else:
+                rec.ring_seconds = seconds
+            for leg in rec.legs:
+                if leg.result is None:  # rang until the call ended
+                    leg.result, leg.rang_to = "cancelled", _utc(after or before)
+
+    def fallback_call(self, call_id: str, number: str, caller: str, caller_name: str | None,
+                      started_at: datetime, ended_at: datetime, answered_by: str | None,
+                      answered_leg: str | None, answered_at: datetime | None,
+                      note: str) -> None:
+        """A call the dialplan's fallback handled: a new record, or the end of one the
+        daemon handed to the fallback."""
+        with self._tx() as s:
+            rec = s.get(CallRecord, call_id)
+            if rec is None:
+                rec = CallRecord(id=call_id, direction="inbound", number=number, caller=caller,
+                                 caller_name=caller_name, started_at=_utc(started_at),
+                                 outcome="in_progress")
+                s.add(rec)
+            elif rec.outcome not in ("in_progress", "fallback"):
+                return
+            rec.detail = f"{rec.detail}; {note}" if rec.detail else note
+            rec.ended_at, rec.outcome = _utc(ended_at), "missed"
+            if answered_at is not None:
+                rec.outcome, rec.answered_at = "answered", _utc(answered_at)
+                rec.answered_by, rec.answered_leg = answered_by, answered_leg
+                rec.answered_department = _department_of(s, answered_by)
+                rec.ring_seconds = _seconds(rec.started_at, answered_at)
+                rec.talk_seconds = _seconds(answered_at, ended_at)
+            else:
+                rec.ring_seconds = _seconds(rec.started_at, ended_at)
 
     def voicemail_of(self, call_id: str) -> tuple[str, str, str] | None:
         """(box, caller, number dialled) of a call that went to voicemail, or None."""
@@ -300,6 +360,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return _utc(datetime.fromisoformat(started)), str(call_id)
     except (binascii.Error, ValueError, TypeError):
         raise BadCursor(f"not a cursor from a previous page: {cursor!r}") from None
+
+
+def _department_of(s, employee: str | None) -> str | None:
+    if employee is None:
+        return None
+    return s.scalar(select(Department.name).join(Employee.department)
+                    .where(Employee.full_name == employee))
 
 
 def _leg(s, leg_id: str) -> CallLeg | None:

@@ -24,6 +24,9 @@ class CallRecord(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the end is only known to lie between it and ended_at (the call ended while
+    # the daemon was away and Asterisk kept no time): durations are then unknown (None).
+    ended_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scheme: Mapped[str | None] = mapped_column(String(128))  # names, not ids: schemes change
     branch: Mapped[str | None] = mapped_column(String(128))
     answered_by: Mapped[str | None] = mapped_column(String(128))  # employee name

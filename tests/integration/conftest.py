@@ -13,12 +13,12 @@ import pytest
 from tests.support.daemon import DaemonProcess
 from tests.support.databases import fresh_database
 from tests.support.phones import PhoneLab
-from tests.support.sandbox import AriReader, sandbox, state
+from tests.support.sandbox import AriReader, TestSandbox, state
 
 pytestmark = pytest.mark.integration
 
-ALICE_NUMBER = "+15550100"  # rings Alice; falls back to Alice when the daemon is absent
-BOB_NUMBER = "+15550101"  # rings Bob; falls back to the head's mobile through the trunk
+ALICE_NUMBER = "+15550100"  # rings Alice, also when the daemon is absent
+BOB_NUMBER = "+15550101"  # rings Bob; then, when the daemon is absent, the head's mobile
 MOBILE = "+15550199"  # a phone number reached through the carrier trunk
 UNKNOWN_NUMBER = "+15550999"
 CUSTOMER = "+15557654321"
@@ -31,12 +31,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def asterisk():
-    was_running = sandbox("status", check=False).returncode == 0
-    sandbox("start")
-    yield state()
-    if not was_running:
-        sandbox("stop")
+def sandbox_asterisk():
+    """The sandbox Asterisk, to restart or stop it; see TestSandbox."""
+    sb = TestSandbox()
+    sb.start()
+    yield sb
+    sb.close()
+
+
+@pytest.fixture(scope="session")
+def asterisk(sandbox_asterisk):
+    return state()
 
 
 @pytest.fixture(scope="session")

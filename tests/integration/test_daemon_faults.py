@@ -32,8 +32,10 @@ def test_given_the_daemon_is_stopped_when_customers_call_then_asterisk_dials_the
             call.hangup()
             ringing.wait_disconnected()
 
-        # Bob's number falls back to the head's mobile, out through the trunk.
+        # Bob's number rings Bob for its ring timeout, then its fallback: the head's mobile,
+        # out through the trunk.
         call = carrier.call(BOB_NUMBER, caller_id=CUSTOMER)
+        registered["bob"].wait_incoming().wait_disconnected(timeout=6)
         mobile = carrier.wait_incoming()
         assert (mobile.local_user, mobile.remote_user) == (MOBILE, CUSTOMER)
         mobile.answer()

@@ -8,8 +8,6 @@ import urllib.request
 
 import pytest
 
-from tests.support.sandbox import sandbox
-
 from .conftest import cli
 
 pytestmark = pytest.mark.integration
@@ -134,8 +132,8 @@ def test_given_a_deleted_account_when_its_phone_registers_then_it_is_refused(
 
 
 def test_given_asterisk_restarts_when_the_daemon_reconnects_then_accounts_register_again(
-        daemon, registered, lab, asterisk, ari):
-    sandbox("restart")
+        daemon, registered, lab, asterisk, ari, sandbox_asterisk):
+    sandbox_asterisk.restart()
     daemon.wait_log("ari.connected", timeout=15)
     daemon.wait_log("sip.provisioned")
     for key, (login, password) in daemon.accounts.items():

@@ -18,12 +18,13 @@ SALES = BOB_NUMBER  # the company number the recipes are assigned to
 T = 3  # block timeout, seconds
 
 
-def use_scheme(daemon, tmp_path, doc: dict) -> None:
+def use_scheme(daemon, tmp_path, doc: dict) -> dict:
+    """Save and assign the scheme; returns the daemon's directory.loaded event for it."""
     path = tmp_path / f"{doc['name']}.yaml"
     path.write_text(yaml.safe_dump(doc))
     cli(daemon.path, "schemes", "add", str(path), "--replace")
     cli(daemon.path, "schemes", "assign", SALES, doc["name"])
-    daemon.wait_directory_loaded()
+    return daemon.wait_directory_loaded()
 
 
 def always(*blocks, name="always"):

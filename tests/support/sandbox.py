@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import time
 import urllib.error
@@ -12,6 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "asterisk-sandbox"
+PIDFILE = Path(os.environ.get("CALLCTL_SANDBOX_DIR", REPO / ".sandbox")) / "asterisk.pid"
 
 
 def sandbox(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -20,6 +22,48 @@ def sandbox(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 def state() -> dict:
     return json.loads(sandbox("env").stdout)
+
+
+class TestSandbox:
+    """The sandbox Asterisk of a test run. One already running was started by someone
+    (`asterisk-sandbox start`, the demo): it is used as it is and left running. Otherwise
+    it is started here with `asterisk-sandbox run`, which stops Asterisk when this process
+    dies, however it dies (a killed test run must not leave it on the tests' ports)."""
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+        self.theirs = sandbox("status", check=False).returncode == 0
+
+    def start(self) -> None:
+        if self.theirs:
+            sandbox("start")
+            return
+        self.proc = subprocess.Popen([str(SCRIPT), "run"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)  # a Ctrl-C is for pytest
+        output = []
+        for line in self.proc.stdout:  # until it says it is up, or exits
+            output.append(line)
+            if line.startswith("Asterisk is up"):
+                return
+        raise RuntimeError(f"the sandbox Asterisk did not start: {''.join(output)}")
+
+    def stop(self) -> None:
+        if self.theirs:
+            sandbox("stop")
+        elif self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(30)
+            self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        if not self.theirs:
+            self.stop()
 
 
 class AriReader:

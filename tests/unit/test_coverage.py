@@ -1,11 +1,4 @@
-import struct
-import zlib
-
-import pytest
-
-from callctl.domain.coverage import BRANCH_COLOURS, GRID_SHADE, UNCOVERED, branch_by_minute, \
-    coverage_png, uncovered
-from callctl.domain.png import SIGNATURE, encode_png
+from callctl.domain.coverage import branch_by_minute, uncovered
 from callctl.domain.schedule import WeeklySchedule
 from callctl.domain.scheme import BlockSpec, Branch, Direction, Scheme
 
@@ -50,48 +43,3 @@ def test_given_overlapping_branches_when_mapped_then_first_branch_owns_the_minut
                                     {"days": "mon-tue"}))
     assert owner[9 * 60] == 1 and owner[8 * 60] == 2 and owner[1440 + 600] == 2
     assert owner[2 * 1440] == 0
-
-
-def _decode(data: bytes):
-    """A minimal PNG reader for 8-bit RGB, filter 0: enough to check what we wrote."""
-    assert data[:8] == SIGNATURE
-    pos, chunks = 8, {}
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == \
-            zlib.crc32(kind + body) & 0xFFFFFFFF
-        chunks[kind] = chunks.get(kind, b"") + body
-        pos += 12 + length
-    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, colour) == (8, 2) and b"IEND" in chunks
-    raw = zlib.decompress(chunks[b"IDAT"])
-    stride = 1 + width * 3
-    rows = [raw[y * stride:(y + 1) * stride] for y in range(height)]
-    assert all(row[0] == 0 for row in rows)
-
-    def pixel(x, y):
-        return tuple(rows[y][1 + 3 * x:4 + 3 * x])
-    return width, height, pixel
-
-
-def test_given_scheme_when_drawn_then_png_rows_per_day_red_where_uncovered(tmp_path):
-    path = coverage_png(OFFICE, tmp_path / "coverage.png")
-    width, height, pixel = _decode(path.read_bytes())
-    assert (width, height) == (720, 7 * 24)
-    mid_row = lambda day: day * 24 + 12  # noqa: E731
-    x = lambda h, m: (h * 60 + m) // 2  # noqa: E731
-    assert pixel(x(10, 15), mid_row(1)) == BRANCH_COLOURS[0]  # Tue 10:15: weekday branch
-    assert pixel(x(12, 15), mid_row(5)) == BRANCH_COLOURS[1]  # Sat 12:15: Saturday branch
-    assert pixel(x(12, 15), mid_row(6)) == UNCOVERED  # Sun: nobody
-    # 18:00 is covered but 18:01 in the same pixel is not: the gap wins (on the hour line).
-    assert pixel(x(18, 0), mid_row(0)) == tuple(int(c * GRID_SHADE) for c in UNCOVERED)
-    assert pixel(x(10, 0), mid_row(0)) != BRANCH_COLOURS[0]  # the 10:00 hour line, darker
-    assert pixel(x(10, 15), 23) == (255, 255, 255)  # line between Monday and Tuesday
-
-
-def test_given_rows_of_wrong_size_when_encoded_then_refused():
-    with pytest.raises(ValueError, match="row 0 has 3 bytes, expected 6"):
-        encode_png(2, 1, [b"\x00\x00\x00"])
-    with pytest.raises(ValueError, match="1 rows, expected 2"):
-        encode_png(1, 2, [b"\x00\x00\x00"])

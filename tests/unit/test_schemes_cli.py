@@ -3,13 +3,13 @@
 The directory is the seed's recipe 1, a small sales team: manager 1 (Mia) for T s, then
 manager 2 (Max), then the head's mobile through the trunk; Saturdays only the mobile.
 """
+import sys
 from types import SimpleNamespace
 
 import pytest
 
 from callctl.cli import main
 from callctl.project.services import build_services
-from callctl.domain.png import SIGNATURE
 from callctl.store.db import make_engine, sessions, upgrade
 
 SALES_TEAM = """\
@@ -186,8 +186,18 @@ def test_given_a_scheme_when_coverage_asked_then_gaps_as_ranges_and_a_png(sales,
         *[f"{day} {gap} uncovered" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")
           for gap in ("00:00–08:59", "18:01–23:59")],
         "Sat 00:00–09:59 uncovered", "Sat 14:01–23:59 uncovered", "Sun 00:00–23:59 uncovered",
-        f"heat map written to {png}"]
-    assert png.read_bytes().startswith(SIGNATURE)
+        f"picture written to {png}"]
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_given_no_matplotlib_when_a_picture_asked_then_a_clear_message_and_no_file(
+        sales, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "callctl.schemes.coverage_png", raising=False)
+    png = sales.path / "coverage.png"
+    code, out, err = run(sales, capsys, "schemes", "coverage", "Sales team", "--png", str(png))
+    assert code == 2 and out == "" and not png.exists()
+    assert err.startswith("callctl: --png needs matplotlib") and "callctl[plot]" in err
 
 
 def test_given_a_full_week_scheme_when_coverage_asked_then_everything_is_covered(env, capsys):
