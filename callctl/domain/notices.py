@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-CHANNELS = ("email", "sms")
 # What an SMS gateway's URL and body templates may name, e.g. "{recipient}".
 PLACEHOLDERS = {
     "recipient": "the phone number the SMS goes to",
@@ -70,7 +69,7 @@ class Notice:
 def template_problem(template: str) -> str | None:
     """Why a gateway template cannot be rendered, or None. E.g. an unknown placeholder."""
     try:
-        names = [name for _, name, spec, conv in string.Formatter().parse(template)
+        names = [name for _, name, _, _ in string.Formatter().parse(template)
                  if name is not None]
     except ValueError as exc:  # "Single '}' encountered in format string"
         return f"{exc} (write a literal brace as {{{{ or }}}})"

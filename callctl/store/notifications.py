@@ -20,7 +20,6 @@ from ..domain.notices import utc
 from .messages import VoiceMessage
 from .models import Base, CallRecord
 
-STATES = ("pending", "sent", "failed")  # failed: given up
 ERROR_MAX = 500
 
 
@@ -32,7 +31,7 @@ class VoicemailNotification(Base):
         "voice_messages.id", ondelete="CASCADE", name="fk_voicemail_notifications_message"))
     channel: Mapped[str] = mapped_column(String(8))  # email | sms
     recipient: Mapped[str] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(8), default="pending")
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # sent | failed: given up
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX))
@@ -105,15 +104,18 @@ class Outbox:
 
     def due(self, now: datetime, limit: int = 20) -> list[Pending]:
         n, m, c = VoicemailNotification, VoiceMessage, CallRecord
-        q = (select(n.id, n.channel, n.recipient, n.attempts, n.created_at, m.id, m.call_id,
-                    m.box, m.seconds, m.created_at, c.caller, c.caller_name, c.number)
+        q = (select(n.id, n.channel, n.recipient, n.attempts, n.created_at.label("queued_at"),
+                    m.id.label("message_id"), m.call_id, m.box, m.seconds,
+                    m.created_at.label("left_at"), c.caller, c.caller_name, c.number)
              .join(m, m.id == n.message_id).outerjoin(c, c.id == m.call_id)
              .where(n.state == "pending", n.next_attempt_at <= utc(now))
              .order_by(n.next_attempt_at, n.id).limit(limit))
         with self._sessions() as s:
             rows = s.execute(q).all()
-        return [Pending(*row[:4], utc(row[4]), *row[5:9], utc(row[9]), row[10] or "",
-                        row[11], row[12] or "") for row in rows]
+        # The call record may be gone (never written): the message is told of all the same.
+        return [Pending(**{**row._mapping, "queued_at": utc(row.queued_at),
+                           "left_at": utc(row.left_at), "caller": row.caller or "",
+                           "number": row.number or ""}) for row in rows]
 
     def next_due(self) -> datetime | None:
         with self._sessions() as s:

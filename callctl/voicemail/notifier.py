@@ -188,8 +188,6 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
         return f"mail server refused the recipient: {code} {_text(text)}"
-    if isinstance(exc, (ConnectionError, OSError)) and not str(exc):
-        return type(exc).__name__
     return str(exc) or type(exc).__name__
 
 

@@ -187,7 +187,7 @@ async def test_given_an_expired_link_then_410_saying_when(calls):
         assert "expired on 2026-11-30 09:00 UTC" in await r.text()
 
 
-async def test_given_a_deleted_message_then_404(calls, database):
+async def test_given_a_deleted_message_then_404(calls):
     _company, client, _sam, _ids, _now = calls
     async with client.get(LINKS.link(999, T0)[0].removeprefix("http://unused")) as r:
         assert (r.status, await r.text()) == (404, "This voicemail message no longer exists.\n")

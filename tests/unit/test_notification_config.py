@@ -73,6 +73,6 @@ def test_given_a_wrong_value_then_the_key_and_the_problem_are_named(sections, me
     ({"http": {"host": "0.0.0.0", "port": 8091}}, "http://127.0.0.1:8091"),
 ])
 def test_given_the_sections_then_links_point_to_the_first_url_configured(
-        sections, url, tmp_path):
+        sections, url):
     notifier = notifier_from_config(parse(**sections), Outbox(None), lambda box: [])
     assert notifier.public_url.rstrip("/") == url

@@ -293,6 +293,17 @@ async def test_given_a_get_gateway_then_everything_is_in_the_url(db, gateway):
     assert sms["query"]["msg"].startswith("Voicemail from +15557654321 to +15550101, 3 s")
 
 
+async def test_given_a_message_whose_call_record_is_missing_then_it_is_told_all_the_same(
+        db, smtp):
+    ghost = db.messages.add("ghost", "General", "callctl-vm-ghost", 2.0, wav(1000, 2.0), T0)
+    n = notifier(db, Clock(), smtp, targets=TARGETS[:1])
+    await n.queue(Delivery(ghost, "ghost", "General", "", "", 2.0, T0))
+    await n.drain()
+    [mail] = smtp.messages
+    assert mail["Subject"] == "Voicemail from an unknown number (0:02)"
+    assert "call ghost" in mail.get_content()
+
+
 # ---- restarts -----------------------------------------------------------------------------
 
 async def test_given_a_pending_notification_when_a_new_daemon_starts_then_it_is_sent(
