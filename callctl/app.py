@@ -14,6 +14,7 @@ from .calls.media import PromptMedia
 from .calls.outage import Outage
 from .calls.reconcile import reconcile
 from .api.prompts import mount_media
+from .api.calls import mount_listen_links
 from .calls.recorder import CallRecorder
 from .calls.router import Router
 from .config import Config
@@ -38,7 +39,10 @@ from .store.api_tokens import ApiTokens
 from .store.calls import CallLog
 from .store.db import make_engine, sessions, upgrade
 from .store.messages import Messages
+from .store.notifications import Outbox
+from .voicemail.listening import Listening
 from .voicemail.mailroom import Mailroom
+from .voicemail.notifier import box_targets, notifier_from_config
 
 
 # The ARI events callctl acts on; Asterisk is asked to send no others.
@@ -69,8 +73,13 @@ class Daemon:
         call_log = CallLog(sessions(self.engine))
         self.recorder = CallRecorder(call_log)
         self.busy = BusyBoard()
-        self.mailroom = Mailroom(self.ari, Messages(sessions(self.engine)),
-                                 box_of_call=call_log.voicemail_of)
+        messages, outbox = Messages(sessions(self.engine)), Outbox(sessions(self.engine))
+        self.notices = notifier_from_config(config, outbox,
+                                            lambda box: box_targets(self.catalog, box))
+        self.mailroom = Mailroom(self.ari, messages, box_of_call=call_log.voicemail_of,
+                                 notify=self.notices.queue)
+        self.listening = Listening(call_log, messages, outbox, lambda: self.catalog,
+                                   self.notices.zone)
         self.services = Services(
             ari=self.ari, call_log=call_log, recorder=self.recorder,
             catalog=lambda: self.catalog, presence=self.current_presence, busy=self.busy,
@@ -231,8 +240,10 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.reloader.reload)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
-                  schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service)
+                  schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
+                  calls=self.listening)
         mount_media(web_app, self.prompt_service, self.default_sounds)
+        mount_listen_links(web_app, lambda: self.notices.links, self.listening.messages.audio)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
         log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
                   media=self.media_url)
@@ -244,7 +255,8 @@ class Daemon:
                  asyncio.create_task(self.record_registrations()),
                  asyncio.create_task(self.contacts.run()),
                  asyncio.create_task(self.loop_lag.run()),
-                 asyncio.create_task(keep_watchdog(self.notifier))]
+                 asyncio.create_task(keep_watchdog(self.notifier)),
+                 asyncio.create_task(self.notices.run())]
         self.notifier.ready("serving")
         await self._stopping.wait()
         self.notifier.stopping()
@@ -257,6 +269,7 @@ class Daemon:
         await self.outage.close()
         await self.router.stop()
         await self.mailroom.close()
+        await self.notices.close()
         await asyncio.to_thread(self.recorder.close)
         await self.ari.close()
         await http.cleanup()

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from . import yamldoc
+from .domain.notices import template_problem
 
 ENV_PREFIX = "CALLCTL__"
 
@@ -77,7 +79,8 @@ class PbxConfig(Strict):
 
 
 class SmtpConfig(Strict):
-    """Where invitation e-mails go out. Absent: invitations are only printed/returned."""
+    """Where invitation and voicemail e-mails go out. Absent: invitations are only
+    printed/returned, voicemail e-mails fail (retried, then given up)."""
     host: str = "127.0.0.1"
     port: int = Field(25, ge=1, le=65535)
     sender: str = "callctl@localhost"
@@ -85,6 +88,61 @@ class SmtpConfig(Strict):
     starttls: bool = False
     username: str | None = None
     password: str | None = None
+
+
+class NotificationsConfig(Strict):
+    """Voicemail e-mails and SMS: how failed ones are retried, and the links to listen."""
+    # Links point here (how a recipient's browser reaches the daemon's HTTP server).
+    # Absent: smtp.base_url when there is an smtp section, else http.host and http.port.
+    public_url: str | None = None
+    link_days: float = Field(7, gt=0, le=366)  # how long a link works
+    # The key links are signed with; absent: generated once and kept in the database.
+    link_secret: str | None = Field(None, min_length=32)
+    retry_first_seconds: float = Field(30, ge=0.1)  # doubled after each failure ...
+    retry_max_seconds: float = Field(1800, ge=0.1)  # ... up to this
+    give_up_hours: float = Field(48, gt=0)  # after this long a notification is dropped
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_http(cls, v: str | None) -> str | None:
+        return v and _http_url(v, "the daemon as recipients reach it, e.g. "
+                                  "https://pbx.example.com")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.retry_max_seconds < self.retry_first_seconds:
+            raise ValueError("retry_max_seconds must not be below retry_first_seconds")
+        return self
+
+
+class SmsConfig(Strict):
+    """An HTTP SMS gateway. `url` and the values of `body` are templates: {recipient},
+    {caller}, {caller_name}, {number}, {box}, {seconds}, {time}, {link}, {text}."""
+    url: str  # values are URL-encoded here, e.g. https://sms.example.com/send?to={recipient}
+    method: Literal["POST", "PUT", "GET"] = "POST"
+    authorization: str | None = None  # the Authorization header, e.g. "Bearer <key>"
+    encoding: Literal["json", "form"] = "json"  # of the body (GET sends none)
+    body: dict[str, str] = {"to": "{recipient}", "text": "{text}"}
+    timeout_seconds: float = Field(10, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url_template(cls, v: str) -> str:
+        if not re.match(r"^https?://", v):
+            raise ValueError("must be an http:// or https:// URL of the SMS gateway")
+        problem = template_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @field_validator("body")
+    @classmethod
+    def _body_templates(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, template in v.items():
+            problem = template_problem(template)
+            if problem:
+                raise ValueError(f"{key!r}: {problem}")
+        return v
 
 
 class ProjectConfig(Strict):
@@ -121,6 +179,8 @@ class Config(Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     smtp: SmtpConfig | None = None
     project: ProjectConfig = ProjectConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
+    sms: SmsConfig | None = None  # absent: SMS notifications fail (retried, then given up)
 
 
 def _apply_env(data: dict, environ: dict) -> None:

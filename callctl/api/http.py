@@ -18,6 +18,7 @@ from aiohttp import web
 from ..directory.errors import DirectoryError
 from ..domain.scheme import SchemeError
 from ..schemes.service import NotFound
+from . import calls as call_api
 from . import prompts as prompt_api
 from . import schemes as scheme_api
 from .auth import Principal, TokenStore, at_least, bearer_token, forbidden, unauthorized
@@ -82,30 +83,36 @@ FORCE = Field("force", bool, description="detach the object from whatever still 
 
 
 def make_api(service: Any, tokens: TokenStore, schemes: Any = None, *,
-             run: Run = asyncio.to_thread, prompts: Any = None) -> web.Application:
+             run: Run = asyncio.to_thread, prompts: Any = None,
+             calls: Any = None) -> web.Application:
     """A stand-alone application serving the API under /api/v1 (and the invitation page)."""
     root = web.Application()
-    mount(root, service, tokens, schemes, run=run, prompts=prompts)
+    mount(root, service, tokens, schemes, run=run, prompts=prompts, calls=calls)
     return root
 
 
 def mount(app: web.Application, service: Any, tokens: TokenStore, schemes: Any = None, *,
-          run: Run = asyncio.to_thread, prompts: Any = None) -> None:
+          run: Run = asyncio.to_thread, prompts: Any = None, calls: Any = None) -> None:
     """Adds the API and the page the invitation e-mail links to onto an existing app.
     `schemes` (a SchemeService) adds the scheme routes, `prompts` (a PromptService) the
-    prompt routes; without them those are not served."""
-    app.add_subapp(API, api_app(service, tokens, schemes, run=run, prompts=prompts))
+    prompt routes, `calls` (a voicemail.listening.Listening) the call routes; without them
+    those are not served."""
+    app.add_subapp(API, api_app(service, tokens, schemes, run=run, prompts=prompts,
+                                calls=calls))
     app.router.add_get("/invite/{token}", invite_page)
 
 
 def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
-            run: Run = asyncio.to_thread, prompts: Any = None) -> web.Application:
+            run: Run = asyncio.to_thread, prompts: Any = None,
+            calls: Any = None) -> web.Application:
     """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`."""
     routes = _routes(service, tokens, run)
     if schemes is not None:
         routes += scheme_api.scheme_routes(schemes, run)
     if prompts is not None:
         routes += prompt_api.prompt_routes(prompts, run)
+    if calls is not None:
+        routes += call_api.call_routes(calls, run)
     app = web.Application(middlewares=[_errors])
     for r in routes:
         app.router.add_route(r.method, r.path, _guard(r, tokens, run))
@@ -143,6 +150,7 @@ SCHEMAS = {
                   token={**_S, "description": "shown once; send as 'Authorization: Bearer'"}),
     **scheme_api.SCHEMAS,
     **prompt_api.SCHEMAS,
+    **call_api.SCHEMAS,
 }
 
 

@@ -1,4 +1,4 @@
-"""`callctl calls list|show|tag|report`: the call log from the command line.
+"""`callctl calls list|show|tag|report|recording`: the call log from the command line.
 
 Times are shown, and dates on the command line are read, in the project's time zone; the
 database holds UTC. Bad input exits 2 with a message that names the option.
@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..store.calls import OUTCOMES, PAGE_MAX, BadCursor, CallLog, UnknownCall
+from ..voicemail.listening import Listening, NoMessage, call_view
 
 EXIT_BAD_INPUT = 2
 LIST_COLUMNS = ("id", "start", "direction", "number", "caller", "answered by", "department",
                 "ring s", "talk s", "outcome")
 LEG_COLUMNS = ("target", "employee", "rang from", "rang to", "result", "reason")
+NOTIFICATION_COLUMNS = ("channel", "recipient", "state", "attempts", "last error")
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
                 "%Y-%m-%dT%H:%M:%S")
 
@@ -30,7 +32,7 @@ class Day(datetime):
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("calls", help="the call log: list, show, tag, report")
+    parser = sub.add_parser("calls", help="the call log: list, show, tag, report, recording")
     actions = parser.add_subparsers(dest="action", required=True)
     lst = actions.add_parser("list", parents=[common], help="calls, newest first, a page at a time")
     lst.add_argument("--employee", help="answered by this employee (full name)")
@@ -51,6 +53,11 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     report = actions.add_parser("report", parents=[common],
                                 help="per employee: answered, missed, talk time")
     _period(report)
+    recording = actions.add_parser("recording", parents=[common],
+                                   help="write a call's voicemail message to a wav file")
+    recording.add_argument("id")
+    recording.add_argument("-o", "--output", metavar="FILE", required=True,
+                           help="the wav file to write (8 kHz mono 16-bit)")
 
 
 def _period(p: argparse.ArgumentParser) -> None:
@@ -85,20 +92,27 @@ def _limit(text: str) -> int:
 def main(args: argparse.Namespace, cfg) -> int:
     """Entry from callctl.cli: the configured database and time zone."""
     from ..store.db import make_engine, sessions
-    call_log = CallLog(sessions(make_engine(cfg.database.url)))
-    return run(args, call_log, ZoneInfo(cfg.project.timezone))
+    from ..store.messages import Messages
+    from ..store.notifications import Outbox
+    maker = sessions(make_engine(cfg.database.url))
+    call_log, zone = CallLog(maker), ZoneInfo(cfg.project.timezone)
+    return run(args, call_log, zone, Listening(call_log, Messages(maker), Outbox(maker),
+                                               zone=zone))
 
 
-def run(args: argparse.Namespace, call_log: CallLog, zone: ZoneInfo) -> int:
+def run(args: argparse.Namespace, call_log: CallLog, zone: ZoneInfo,
+        listening: Listening) -> int:
     try:
         if args.action == "list":
             return _list(args, call_log, zone)
         if args.action == "show":
-            return _show(call_log, args.id, zone, args.json)
+            return _show(listening, args.id, zone, args.json)
         if args.action == "tag":
-            return _tag(args, call_log, zone)
+            return _tag(args, call_log, listening, zone)
+        if args.action == "recording":
+            return _recording(listening, args.id, args.output, args.json)
         return _report(args, call_log, zone)
-    except UnknownCall as err:
+    except (UnknownCall, NoMessage) as err:
         return _refuse(f"calls {args.action}: {err.args[0]}")
     except BadCursor as err:
         return _refuse(f"--before: {err}")
@@ -112,7 +126,7 @@ def _list(args, call_log: CallLog, zone: ZoneInfo) -> int:
                                number=args.number, outcome=args.outcome, since=since,
                                until=until, limit=args.limit, before=args.before)
     if args.json:
-        print(json.dumps({"calls": [_call(r, zone) for r in page.rows],
+        print(json.dumps({"calls": [call_view(r, zone) for r in page.rows],
                           "next_cursor": page.next_cursor}, indent=2))
         return 0
     _table(LIST_COLUMNS, [[r.id, _time(r.started_at, zone), r.direction, r.number, r.caller,
@@ -122,35 +136,50 @@ def _list(args, call_log: CallLog, zone: ZoneInfo) -> int:
     return 0
 
 
-def _show(call_log: CallLog, call_id: str, zone: ZoneInfo, as_json: bool) -> int:
-    rec = call_log.get(call_id)
-    if rec is None:
-        raise UnknownCall(f"no call with id {call_id!r}")
-    data = _call(rec, zone)
-    legs = [{"target": leg.target, "employee": leg.employee, "channel": leg.channel_id,
-             "rang_from": _iso(leg.rang_from, zone), "rang_to": _iso(leg.rang_to, zone),
-             "result": leg.result, "reason": leg.reason} for leg in rec.legs]
+def _show(listening: Listening, call_id: str, zone: ZoneInfo, as_json: bool) -> int:
+    doc = listening.show(call_id)
     if as_json:
-        print(json.dumps({**data, "legs": legs}, indent=2))
+        print(json.dumps(doc, indent=2))
         return 0
+    data = {k: v for k, v in doc.items() if k not in ("legs", "message")}
     width = max(map(len, data))
     for key, value in data.items():
         print(f"{key:<{width}}  {'' if value is None else value}")
     print()
-    _table(LEG_COLUMNS, [[leg.target, leg.employee, _time(leg.rang_from, zone),
-                          _time(leg.rang_to, zone), leg.result or "ringing", leg.reason]
-                         for leg in rec.legs], empty="(no legs)")
+    _table(LEG_COLUMNS, [[leg["target"], leg["employee"], _shown(leg["rang_from"]),
+                          _shown(leg["rang_to"]), leg["result"] or "ringing", leg["reason"]]
+                         for leg in doc["legs"]], empty="(no legs)")
+    message = doc["message"]
+    if message is not None:
+        print(f"\nvoicemail message: box {message['box']}, {message['seconds']:.1f} s, left "
+              f"{_shown(message['recorded_at'])} (callctl calls recording {call_id} -o FILE)")
+        _table(NOTIFICATION_COLUMNS, [[n["channel"], n["recipient"], n["state"], n["attempts"],
+                                       n["last_error"]] for n in message["notifications"]],
+               empty="(nobody to tell)")
     return 0
 
 
-def _tag(args, call_log: CallLog, zone: ZoneInfo) -> int:
+def _recording(listening: Listening, call_id: str, output: str, as_json: bool) -> int:
+    message = listening.recording(call_id)
+    try:
+        with open(output, "wb") as f:
+            f.write(message.audio)
+    except OSError as exc:
+        return _refuse(f"--output: {output}: cannot write: {exc.strerror}")
+    out = {"call": call_id, "box": message.box, "seconds": message.seconds, "file": output}
+    print(json.dumps(out) if as_json else
+          f"{output}: {message.seconds:.1f} s from voicemail box {message.box}")
+    return 0
+
+
+def _tag(args, call_log: CallLog, listening: Listening, zone: ZoneInfo) -> int:
     if args.category is None and args.value is None and args.comment is None:
         return _refuse("calls tag: give at least one of --category, --value, --comment")
     try:
         call_log.tag(args.id, category=args.category, value=args.value, comment=args.comment)
     except ValueError as err:  # "category: at most 64 characters ..."
         return _refuse(f"--{err}")
-    return _show(call_log, args.id, zone, args.json)
+    return _show(listening, args.id, zone, args.json)
 
 
 def _report(args, call_log: CallLog, zone: ZoneInfo) -> int:
@@ -176,32 +205,20 @@ def _bounds(args, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
     return since, until
 
 
-def _call(rec, zone: ZoneInfo) -> dict:
-    return {"id": rec.id, "started_at": _iso(rec.started_at, zone), "direction": rec.direction,
-            "number": rec.number, "caller": rec.caller, "scheme": rec.scheme,
-            "branch": rec.branch, "answered_by": rec.answered_by,
-            "department": rec.answered_department, "answered_leg": rec.answered_leg,
-            "answered_at": _iso(rec.answered_at, zone), "ended_at": _iso(rec.ended_at, zone),
-            "ended_after": _iso(rec.ended_after, zone),  # with it, the end lies between
-            "ring_seconds": rec.ring_seconds, "talk_seconds": rec.talk_seconds,
-            "outcome": rec.outcome, "detail": rec.detail, "category": rec.category,
-            "value": rec.value, "comment": rec.comment}
-
-
 def _local(at: datetime | None, zone: ZoneInfo) -> datetime | None:
     if at is None:
         return None
     return (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC"))).astimezone(zone)
 
 
-def _iso(at: datetime | None, zone: ZoneInfo) -> str | None:
-    local = _local(at, zone)
-    return local.isoformat(timespec="seconds") if local else None
-
-
 def _time(at: datetime | None, zone: ZoneInfo) -> str:
     local = _local(at, zone)
     return local.strftime("%Y-%m-%d %H:%M:%S") if local else ""
+
+
+def _shown(iso_text: str | None) -> str:
+    """An ISO time of a call document (already local) as the tables show times."""
+    return iso_text.replace("T", " ")[:19] if iso_text else ""
 
 
 def _secs(seconds: float | None) -> str:

@@ -1,4 +1,5 @@
-"""Outgoing e-mail over SMTP: the employee invitation with its one-time link.
+"""Outgoing e-mail over SMTP: the employee invitation with its one-time link, and plain
+text e-mails for other parts (voicemail notifications).
 
 Synchronous on purpose: the directory service calls it from a worker thread, never from the
 event loop, and smtplib is the plainest correct client there is.
@@ -26,17 +27,21 @@ class SmtpMailer:
         return f"{self.base_url}/invite/{token}"
 
     def send_invitation(self, to: str, name: str, token: str) -> None:
+        self.send_text(formataddr((name, to)), INVITATION_SUBJECT,
+                       f"Hello {name},\n\n"
+                       "An account has been created for you on callctl, your company's phone "
+                       "system.\nOpen this link to choose your password. It works once:\n\n"
+                       f"    {self.invitation_link(token)}\n\n"
+                       "If you did not expect this e-mail, you can ignore it.\n")
+
+    def send_text(self, to: str, subject: str, body: str) -> None:
+        """A plain-text e-mail from the configured sender."""
         msg = EmailMessage()
-        msg["Subject"] = INVITATION_SUBJECT
+        msg["Subject"] = subject
         msg["From"] = self.sender
-        msg["To"] = formataddr((name, to))
+        msg["To"] = to
         msg["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
-        msg.set_content(
-            f"Hello {name},\n\n"
-            "An account has been created for you on callctl, your company's phone system.\n"
-            "Open this link to choose your password. It works once:\n\n"
-            f"    {self.invitation_link(token)}\n\n"
-            "If you did not expect this e-mail, you can ignore it.\n")
+        msg.set_content(body)
         self.send(msg)
 
     def send(self, msg: EmailMessage) -> None:

@@ -20,6 +20,8 @@ class VoiceMessage(Base):
     seconds: Mapped[float] = mapped_column(Float)
     audio: Mapped[bytes] = mapped_column(LargeBinary)  # wav, 8 kHz mono 16-bit
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # when its notifications were queued (store/notifications.py); None: not yet
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_voice_messages_call_id", "call_id"),
                       Index("uq_voice_messages_recording", "recording", unique=True))
@@ -46,6 +48,10 @@ class Messages:
         with self._sessions() as s:
             return s.scalar(select(VoiceMessage).where(VoiceMessage.call_id == call_id)
                             .order_by(VoiceMessage.id).limit(1))
+
+    def audio(self, message_id: int) -> bytes | None:
+        with self._sessions() as s:
+            return s.scalar(select(VoiceMessage.audio).where(VoiceMessage.id == message_id))
 
     def has(self, recording: str) -> bool:
         with self._sessions() as s:

@@ -62,3 +62,4 @@ from . import scheme_models  # noqa: E402,F401
 from . import messages  # noqa: E402,F401
 from . import routing_models  # noqa: E402,F401
 from . import prompt_models  # noqa: E402,F401
+from . import notifications  # noqa: E402,F401
