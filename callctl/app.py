@@ -209,7 +209,8 @@ class Daemon:
             loop.add_signal_handler(sig, self._stopping.set)
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
-                  schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service)
+                  schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
+                  routing=self.routing_service)
         mount_media(web_app, self.prompt_service, self.default_sounds)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
         log.event("daemon.starting", http=f"{self.config.http.host}:{self.config.http.port}",
