@@ -16,8 +16,9 @@ from functools import cached_property
 
 from .catalog import Catalog
 from .directory import Department, Employee, Presence
-from .flow import NOBODY_AVAILABLE, NOT_IN_SERVICE, Menu, Ring, Step, Target, Voicemail
-from .scheme import Branch, Direction, Scheme
+from .flow import NOBODY_AVAILABLE, NOT_IN_SERVICE, Menu, Queue, Ring, Step, Target, Voicemail
+from .queue import operators
+from .scheme import MEDIA_KINDS, Branch, Direction, Scheme
 from .schedule import describe_minute, minute_of_week, zone
 
 DEFAULT_STICKY_TIMEOUT = 30  # only when the chosen branch has no block to borrow it from
@@ -145,8 +146,19 @@ class _Walk:
     # -- directions that are steps of their own --
 
     def media(self, d: Direction, timeout: int, indent: str) -> None:
-        """A menu or a voicemail box: a step of its own, never skipped for presence."""
-        if d.kind == "ivr":
+        """A menu, a voicemail box or a queue: a step of its own. A queue nobody of can
+        take calls now is skipped at once, like an offline person."""
+        if d.kind == "queue":
+            queue = self.catalog.queues.get(d.target)
+            if queue is None:
+                self.note(indent, "skip {}: no such queue", d)
+            elif not operators(queue, self.directory, self.presence):
+                self.note(indent, "skip {}: no operator is online and reachable", d)
+            else:
+                self.note(indent, "step {}: queue {!r} ({}), waiting up to {} s",
+                          self.add(Queue(queue, timeout)), queue.name, queue.strategy,
+                          min(timeout, queue.max_wait))
+        elif d.kind == "ivr":
             menu = self.catalog.menus.get(d.target)
             if menu is None:
                 self.note(indent, "skip {}: no such IVR menu", d)
@@ -188,7 +200,7 @@ class _Walk:
         """One direction as the steps it makes."""
         if d.kind == "scheme":
             self.nested(d, stack, indent)
-        elif d.kind in ("ivr", "voicemail"):
+        elif d.kind in MEDIA_KINDS:
             self.media(d, t, indent)
         else:
             targets, why = self.direction(d)
@@ -199,7 +211,7 @@ class _Walk:
                 self.note(indent, "skip {}: {}", d, why)
 
     def parallel_block(self, directions, t: int, stack, indent: str):
-        if len(directions) == 1 and directions[0].kind in ("ivr", "voicemail"):
+        if len(directions) == 1 and directions[0].kind in MEDIA_KINDS:
             self.media(directions[0], t, indent)
             return
         targets, nested = [], []
@@ -340,7 +352,8 @@ def plan_direction(direction: Direction, catalog: Catalog, presence: Presence, a
     walk = _Walk(catalog, minute_of_week(at.astimezone(zone(tz))), presence)
     walk.off_hours = off_hours
     # A menu chosen from a menu lasts as long as the first one's budget allows.
-    walk.one(direction, DIRECT_BUDGET if direction.kind == "ivr" else timeout, (), "")
+    walk.one(direction, DIRECT_BUDGET if direction.kind in ("ivr", "queue") else timeout, (),
+             "")
     return PlanResult(tuple(walk.steps), reason=str(direction), events=tuple(walk.events))
 
 

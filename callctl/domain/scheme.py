@@ -15,13 +15,13 @@ from .names import BadName, clean_name, clean_text, name_key, shown
 from .schedule import ScheduleError, WeeklySchedule, format_ranges
 
 SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
-                   "scheme", "ivr", "voicemail")
+                   "scheme", "ivr", "voicemail", "queue")
 # Accepted by the model (so saved schemes and YAML can name them) but refused by `validate`
 # until their behaviour exists: never silently ignored.
-PLANNED_KINDS = ("queue", "webhook", "crm_manager")
+PLANNED_KINDS = ("webhook", "crm_manager")
 # Kinds that take the caller over (answer, play, listen): alone in a block of a parallel
 # scheme, since nothing can ring beside them.
-MEDIA_KINDS = ("ivr", "voicemail")
+MEDIA_KINDS = ("ivr", "voicemail", "queue")
 DIRECTION_KINDS = SUPPORTED_KINDS + PLANNED_KINDS
 SCHEME_KINDS = ("sequential", "parallel")
 MAX_TIMEOUT = 600
@@ -158,6 +158,7 @@ class Known:
     schemes: Collection[str] = ()
     menus: Collection[str] = ()
     boxes: Collection[str] = ()
+    queues: Collection[str] = ()
 
     def __post_init__(self):
         logins = {a.login for a in self.directory.sip_accounts}
@@ -186,6 +187,8 @@ def direction_problem(d: Direction, known: Known) -> str | None:
         return f"direction {d}: no such IVR menu"
     if d.kind == "voicemail" and d.target not in known.boxes:
         return f"direction {d}: no such voicemail box"
+    if d.kind == "queue" and d.target not in known.queues:
+        return f"direction {d}: no such queue"
     if d.kind == "phone_number" and not PHONE_NUMBER.fullmatch(d.target):
         return f"direction {d}: not a phone number (3 to 15 digits, optional leading +)"
     if d.kind == "sip_uri" and not SIP_URI.fullmatch(d.target):
@@ -218,7 +221,7 @@ def _scheme_problems(scheme: Scheme, known: Known):
             media = [d for d in block.directions if d.kind in MEDIA_KINDS]
             if media and scheme.kind == "parallel" and len(block.directions) > 1:
                 yield Problem(s, b, i, f"direction {media[0]}: must be alone in its block "
-                                       f"(nothing can ring beside a menu or voicemail)")
+                                       f"(nothing can ring beside a menu, voicemail or queue)")
             for d in block.directions:
                 message = direction_problem(d, known)
                 if message:
@@ -257,10 +260,11 @@ def _cycles(schemes: Mapping[str, Scheme]) -> list[Problem]:
 
 
 def validate(schemes: Mapping[str, Scheme], directory: Directory, *,
-             menus: Collection[str] = (), boxes: Collection[str] = ()) -> list[Problem]:
+             menus: Collection[str] = (), boxes: Collection[str] = (),
+             queues: Collection[str] = ()) -> list[Problem]:
     """Everything that stops these schemes from being saved; empty when they are fine.
-    `menus` and `boxes`: the IVR menus and voicemail boxes that directions may name."""
-    known = Known(directory, schemes, menus, boxes)
+    `menus`, `boxes`, `queues`: the IVR menus, voicemail boxes, queues directions may name."""
+    known = Known(directory, schemes, menus, boxes, queues)
     problems = []
     for name, scheme in schemes.items():
         if name != scheme.name:

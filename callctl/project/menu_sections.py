@@ -63,9 +63,9 @@ class MenusSection:
         return wanted, where
 
     def export(self, services) -> dict:
-        menus, boxes, _ = services.routing.snapshot()  # sorted by name
-        return {"voicemail": [box_to_dict(b) for b in boxes.values()],
-                "menus": [menu_to_dict(m) for m in menus.values()]}
+        stored = services.routing.snapshot()  # sorted by name
+        return {"voicemail": [box_to_dict(b) for b in stored.boxes.values()],
+                "menus": [menu_to_dict(m) for m in stored.menus.values()]}
 
     def plan(self, services, wanted: tuple[dict, dict], prune: bool) -> Plan:
         given, where = wanted

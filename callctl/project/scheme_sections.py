@@ -94,7 +94,8 @@ class SchemesSection:
     def export(self, services) -> dict:
         rows = services.schemes.list_schemes()  # sorted by name
         served: dict[str, Served] = {n: row["name"] for row in rows for n in row["numbers"]}
-        served.update((n, {d.kind: d.target}) for n, d in services.routing.snapshot()[2].items())
+        served.update((n, {d.kind: d.target})
+                      for n, d in services.routing.snapshot().routes.items())
         return {"schemes": [services.schemes.get_scheme(row["name"]) for row in rows],
                 "assignments": dict(sorted(served.items()))}
 
@@ -162,9 +163,10 @@ class SchemesSection:
         parsed = {n: scheme_from_dict(plan.final[n]) for n in sorted(missing)}
         # Every scheme to save, checked at once against the directory as it now is: a
         # loop between two new schemes is a loop, not "no such scheme".
-        menus, boxes = services.routing.names()
+        routing = services.routing.snapshot()
         problems = [p for p in validate({**stored, **parsed}, services.directory.snapshot(),
-                                        menus=menus, boxes=boxes) if p.scheme in missing]
+                                        menus=routing.menus, boxes=routing.boxes,
+                                        queues=routing.queues) if p.scheme in missing]
         if problems:
             raise ProjectError("\n".join(f"{plan.where.get(p.scheme, 'schemes')}: {p}"
                                          for p in problems))
@@ -211,7 +213,8 @@ class SchemesSection:
 
 def _served(value) -> Served:
     """What serves a number, as written: a scheme's name, {ivr: MENU}, {voicemail: BOX},
-    {scheme: NAME} (written back as the plain name) or null; ValueError saying how."""
+    {queue: QUEUE}, {scheme: NAME} (written back as the plain name) or null; ValueError
+    saying how."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
@@ -222,8 +225,9 @@ def _served(value) -> Served:
             except BadName as exc:
                 raise ValueError(f"{kind}: {exc}") from None
             return target if kind == "scheme" else {kind: target}
-    raise ValueError(f"write a scheme's name, {{ivr: MENU}} or {{voicemail: BOX}} (or null "
-                     f"for nothing), got {shown(value, 40)}")
+    kinds = ", ".join(f"{{{kind}: NAME}}" for kind in ROUTE_KINDS if kind != "scheme")
+    raise ValueError(f"write a scheme's name, or one of {kinds} (or null for nothing), got "
+                     f"{shown(value, 40)}")
 
 
 def _route(served: Served) -> tuple[str, str]:

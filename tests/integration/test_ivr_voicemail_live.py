@@ -1,6 +1,8 @@
 """IVR menus and voicemail on real calls: the caller hears the prompts (each a test tone of
 its own frequency), presses keys (RFC 2833), reaches people, leaves a message that is
 stored with what was said. Timeouts are shortened to a few seconds."""
+import signal
+
 import numpy as np
 import pytest
 import yaml
@@ -185,4 +187,83 @@ def test_given_voicemail_when_the_caller_speaks_then_the_message_is_stored_with_
     record = call_log(daemon).get(call_id)
     assert (record.outcome, record.voicemail_box) == ("voicemail", "General")
     assert ari.get("/recordings/stored") == []  # Asterisk's copy is gone once ours is kept
+    ari.assert_clean()
+
+
+def test_given_a_caller_in_a_menu_when_the_daemon_is_killed_then_the_menu_starts_again(
+        daemon, registered, carrier, company, ari):
+    call, call_id = in_menu(carrier, daemon, "+15557100007")
+    assert call.hears_tone(GREETING, seconds=0.6)
+    daemon.stop(signal.SIGKILL)
+    daemon.start()  # reconcile finds the caller by its CALLCTL_STEP and starts again
+    daemon.wait_log("call.resumed", call=call_id)
+    daemon.wait_log("call.menu", call=call_id, menu="Main")
+    assert call.hears_tone(GREETING, seconds=0.6)  # the caller is not left in silence
+    call.send_dtmf("2")
+    at_bob = registered["bob"].wait_incoming(timeout=3)
+    at_bob.answer()
+    call.play_tone(1000)
+    assert at_bob.hears_tone(1000)
+    call.hangup()
+    at_bob.wait_disconnected()
+    daemon.wait_log("call.ended", call=call_id, outcome="answered")
+    assert call_log(daemon).get(call_id).answered_by == "Bob Jones"
+    ari.assert_clean()
+
+
+def test_given_a_caller_recording_when_the_daemon_is_killed_then_the_whole_message_is_kept(
+        daemon, registered, carrier, company, ari):
+    call, call_id = in_menu(carrier, daemon, "+15557100008")
+    call.send_dtmf("5")  # invalid, then nothing: voicemail
+    daemon.wait_log("call.voicemail_recording", call=call_id, timeout=25)
+    call.play_tone(1000)
+    daemon.stop(signal.SIGKILL)  # Asterisk goes on recording meanwhile
+    call.record(1.5)
+    daemon.start()
+    daemon.wait_log("call.resumed", call=call_id)
+    call.record(1.0)
+    call.stop_tone()
+    call.send_dtmf("#")
+    daemon.wait_log("call.ended", call=call_id, outcome="voicemail", timeout=10)
+    stored = daemon.wait_log("voicemail.stored", call=call_id, timeout=10)
+    assert float(stored["seconds"]) >= 2.5  # before, during and after the outage
+    ari.assert_clean()
+
+
+def test_recipe_two_managers_one_by_one_then_the_mobile_then_voicemail(
+        daemon, registered, carrier, company, ari, tmp_path):
+    """The seed recipe: nobody picks up, so the caller ends in voicemail and leaves a
+    message; every leg tried is in the call log, in order."""
+    recipe = {"name": "Managers then voicemail", "kind": "sequential", "branches": [
+        {"name": "always", "blocks": [
+            {"timeout": 2, "directions": [{"employee": "Alice Smith"},
+                                          {"employee": "Bob Jones"}]},
+            {"timeout": 2, "directions": [{"phone_number": "+15550177"}]},
+            {"timeout": 60, "directions": [{"voicemail": "General"}]}]}]}
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    cli(daemon.path, "schemes", "add", str(path), "--replace")
+    cli(daemon.path, "schemes", "assign", NUMBER, recipe["name"])
+    daemon.wait_directory_loaded()
+    try:
+        call = carrier.call(NUMBER, caller_id="+15557100009")
+        planned = daemon.wait_log("call.planned", scheme=recipe["name"])
+        registered["alice"].wait_incoming().wait_disconnected(timeout=4)
+        registered["bob"].wait_incoming().wait_disconnected(timeout=4)
+        mobile = carrier.wait_incoming()
+        assert mobile.local_user == "+15550177"
+        mobile.wait_disconnected(timeout=4)
+        daemon.wait_log("call.voicemail_recording", call=planned["call"], timeout=20)
+        call.play_tone(1000)
+        call.record(2.0)
+        call.hangup()  # hanging up ends the message: what was said is kept
+        daemon.wait_log("call.ended", call=planned["call"], outcome="voicemail")
+        daemon.wait_log("voicemail.stored", call=planned["call"], timeout=10)
+        record = call_log(daemon).get(planned["call"])
+        assert [(leg.employee, leg.result) for leg in record.legs] == [
+            ("Alice Smith", "no_answer"), ("Bob Jones", "no_answer"), (None, "no_answer")]
+        assert record.route == "voicemail 'General'"
+    finally:
+        cli(daemon.path, "schemes", "assign", NUMBER, "IVR to departments")
+        daemon.wait_directory_loaded()
     ari.assert_clean()

@@ -179,3 +179,34 @@ def test_recipe_6_sticky_a_caller_reaches_who_they_talked_to_today(daemon, regis
     at_bob.wait_disconnected()
     daemon.wait_log("call.ended", call=planned["call"], outcome="answered")
 
+
+
+def test_given_a_person_on_a_call_when_more_calls_come_then_they_move_on_at_once(
+        daemon, registered, carrier, tmp_path, lab, asterisk):
+    """Issue 10: calls ringing someone who answers another call stop ringing them and go
+    on with their scheme, and a later call does not ring them at all (no call waiting)."""
+    use_scheme(daemon, tmp_path, {"name": "Busy", "kind": "sequential", "branches": [
+        always((20, [{"employee": "Alice Smith"}]), (20, [{"employee": "Bob Jones"}]))]})
+    customers = lab.agent("customers", asterisk["carrier_host"], asterisk["carrier_port"] + 9,
+                          outbound_proxy=f"127.0.0.1:{asterisk['trunk_port']}",
+                          display_name="Ann Customer")
+    try:
+        calls = customers.call_many([SALES, SALES], caller_id="+15557000010")
+        at_alice = [registered["alice"].wait_incoming(), registered["alice"].wait_incoming()]
+        at_alice[0].answer()  # Alice takes one of the two calls...
+        at_alice[1].wait_disconnected(timeout=2)  # ...the other stops ringing her at once
+        assert at_alice[1].disconnected_by_remote
+        at_bob = registered["bob"].wait_incoming(timeout=2)  # and rings Bob, not after 20 s
+        busy = daemon.wait_log("call.leg_busy", employee="Alice Smith")
+        calls.append(customers.call(SALES, caller_id="+15557000011"))
+        registered["bob"].wait_incoming(timeout=3)  # straight to Bob: Alice is busy
+        registered["alice"].expect_no_incoming(within=0.5)
+        for call in calls:
+            call.hangup()
+        at_bob.wait_disconnected()
+        daemon.wait_log("call.ended", call=busy["call"])
+        record, legs = legs_of(daemon, busy["call"])
+        assert legs[0][1] == "busy" and (record.caller, record.caller_name) == \
+            ("+15557000010", "Ann Customer")
+    finally:
+        customers.close()

@@ -701,8 +701,10 @@ class PhoneLab:
         return Phone(self, user, bind_ip, 0, registrar.rsplit(":", 1)[0], registrar,
                      password, register, display_name)
 
-    def agent(self, name, bind_ip, port, outbound_proxy="127.0.0.1:5080"):
-        return Phone(self, name, bind_ip, port, bind_ip, outbound_proxy)
+    def agent(self, name, bind_ip, port, outbound_proxy="127.0.0.1:5080", display_name=None):
+        """A trunk agent; `display_name` goes out as the caller's name (CNAM)."""
+        return Phone(self, name, bind_ip, port, bind_ip, outbound_proxy,
+                     display_name=display_name)
 
     @property
     def phones(self):

@@ -265,10 +265,10 @@ def test_given_referenced_scheme_uncovered_or_cyclic_when_planned_then_skipped_s
 
 
 def test_given_not_yet_supported_direction_when_planned_then_skipped_not_crashed():
-    s = scheme("sequential", BlockSpec((d("queue", "general"), d("sip_account", "maria")), 20))
+    s = scheme("sequential", BlockSpec((d("webhook", "general"), d("sip_account", "maria")), 20))
     result = plan(s)
     assert dials(result) == [["PJSIP/maria"]]
-    assert "  skip queue 'general': not yet supported" in result.trace
+    assert "  skip webhook 'general': not yet supported" in result.trace
 
 
 def test_given_assume_all_reachable_when_planned_then_every_contact_rings():
