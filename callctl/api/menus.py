@@ -8,8 +8,8 @@ managers and admins change. A refused document answers 422 listing every problem
 taken 409, a delete of something still used 409 naming where, a missing one 404.
 
 What serves a number is one resource, `/numbers/{number}/route` ({kind, target}, kind a
-scheme, an IVR menu or a voicemail box), because a number is served by exactly one of
-them: one PUT moves a number from a scheme to a menu, one DELETE lets it ring its
+scheme, an IVR menu, a voicemail box or a queue), because a number is served by exactly one
+of them: one PUT moves a number from a scheme to a menu, one DELETE lets it ring its
 employee again. `PUT /numbers/{number}/scheme` stays for clients written before menus.
 """
 from __future__ import annotations
@@ -120,8 +120,8 @@ def menu_routes(routing: Any, run) -> list[Route]:
     return routes + [
         Route("GET", one, show, "What serves a company number", "numbers", READ,
               response=route, errors=(404,)),
-        Route("PUT", one, put, "Serve a company number by a scheme, an IVR menu or a "
-              "voicemail box", "numbers", CHANGE,
+        Route("PUT", one, put, "Serve a company number by a scheme, an IVR menu, a "
+              "voicemail box or a queue", "numbers", CHANGE,
               body=(Field("kind", str, required=True, enum=ROUTE_KINDS),
                     Field("target", str, required=True, description="its name")),
               response=route, errors=(404, 422),

@@ -65,7 +65,7 @@ async def test_given_a_menu_with_several_faults_when_created_then_422_lists_ever
         company, office):
     bad = {"name": "Bad", "greeting": "nope", "digit_timeout": 0,
            "options": {"1": {"employee": "Nobody"}, "10": {"department": "Sales"},
-                       "a": "repeat", "2": {"queue": "Q"}}}
+                       "a": "repeat", "2": {"webhook": "W"}}}
 
     status, body = await company.call("POST", "/menus", company.manager, json=bad)
 
@@ -78,7 +78,7 @@ async def test_given_a_menu_with_several_faults_when_created_then_422_lists_ever
     status, body = await company.call("POST", "/menus", company.manager, json=bad)
     assert status == 422 and [p["message"] for p in body["error"]["problems"]] == [
         "menu 'Bad': option '1': direction employee 'Nobody': no such employee",
-        "menu 'Bad': option '2': direction queue 'Q': not yet supported",
+        "menu 'Bad': option '2': direction webhook 'W': not yet supported",
         "menu 'Bad': prompt 'nope': no such prompt (upload it first: callctl prompts add)"]
     assert [m["name"] for m in (await company.call("GET", "/menus", company.admin))[1]
             ["menus"]] == ["Main"]
@@ -169,8 +169,9 @@ async def test_given_a_number_moved_between_scheme_menu_and_box_then_one_serves_
     ("%2B15559999", {"kind": "ivr", "target": "Main"}, 404, "not a company number"),
     ("%2B15550100", {"kind": "ivr", "target": "Nope"}, 422, "IVR menu 'Nope': no such IVR menu"),
     ("%2B15550100", {"kind": "scheme", "target": "Nope"}, 422, "scheme 'Nope': no such scheme"),
-    ("%2B15550100", {"kind": "queue", "target": "Q"}, 400, "kind: must be one of scheme, ivr, "
-                                                          "voicemail"),
+    ("%2B15550100", {"kind": "webhook", "target": "W"}, 400, "kind: must be one of scheme, "
+                                                            "ivr, voicemail, queue"),
+    ("%2B15550100", {"kind": "queue", "target": "Q"}, 422, "queue 'Q': no such queue"),
     ("%2B15550100", {"kind": "ivr"}, 400, "target: is required"),
 ])
 async def test_given_a_bad_route_when_put_then_refused_and_the_number_keeps_its_own(

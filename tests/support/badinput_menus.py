@@ -45,7 +45,7 @@ def menu_documents(add) -> None:
             ({"scheme": "Nope"}, "option '1': direction scheme 'Nope': no such scheme"),
             ({"ivr": "Nope"}, "option '1': direction ivr 'Nope': no such IVR menu"),
             ({"voicemail": "Nope"}, "option '1': direction voicemail 'Nope': no such"),
-            ({"queue": "Q"}, "not yet supported"), ({"phone_number": "abc"}, "phone number"),
+            ({"webhook": "W"}, "not yet supported"), ({"phone_number": "abc"}, "phone number"),
             ({"phone_number": 15550199}, "in quotes"), ({"employee": HUGE}, "option '1'"),
             ("dance", "option '1'"), (None, "option '1'"), ({"colour": "red"}, "unknown kind"),
             ({"employee": "Bob Jones", "department": "Sales"}, "option '1'")]:
@@ -89,7 +89,8 @@ def menu_documents(add) -> None:
     # numbers served by them
     for value, where in [({"ivr": "Nope"}, "no such IVR menu"),
                          ({"voicemail": "Nope"}, "no such voicemail box"),
-                         ({"queue": "Q"}, "write a scheme's name"),
+                         ({"webhook": "W"}, "write a scheme's name"),
+                         ({"queue": "Q"}, "no such queue"),
                          ({"ivr": 5}, "write a scheme's name"),
                          ({"ivr": "Front desk", "voicemail": "Office"}, "write a scheme's"),
                          ({"ivr": "a\nb"}, "control character")]:
@@ -168,7 +169,8 @@ def menu_api_requests(add) -> None:
     add("employee-force-delete-menu", "DELETE", "/employees/Bob%20Jones?force=true", None,
         "menu 'Front desk', option '2' names it")
     for body, where in [({"kind": "ivr", "target": "Nope"}, "no such IVR menu"),
-                        ({"kind": "queue", "target": "Q"}, "kind"),
+                        ({"kind": "webhook", "target": "W"}, "kind"),
+                        ({"kind": "queue", "target": "Q"}, "no such queue"),
                         ({"kind": "voicemail"}, "target"),
                         ({"kind": "ivr", "target": "Front desk", "extra": 1}, "extra")]:
         add(f"route-{str(body)[:30]!r}", "PUT", "/numbers/%2B15550100/route", body, where)

@@ -243,8 +243,10 @@ def test_given_a_bad_menus_or_voicemail_section_when_imported_then_refused_namin
 
 
 @pytest.mark.parametrize("served, message", [
-    ({"queue": "Q"}, "assignments.+15550100: write a scheme's name, {ivr: MENU} or "
-                     "{voicemail: BOX} (or null for nothing), got {'queue': 'Q'}"),
+    ({"webhook": "W"}, "assignments.+15550100: write a scheme's name, or one of {ivr: NAME}, "
+                       "{voicemail: NAME}, {queue: NAME} (or null for nothing), got "
+                       "{'webhook': 'W'}"),
+    ({"queue": "Q"}, "assignments.+15550100: number +15550100: queue 'Q': no such queue"),
     ({"ivr": "Nope"}, "assignments.+15550100: number +15550100: IVR menu 'Nope': no such "
                       "IVR menu"),
     ({"ivr": "Main", "voicemail": "General"}, "assignments.+15550100: write a scheme's name"),
