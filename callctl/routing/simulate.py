@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ..domain.catalog import Catalog
 from ..domain.directory import Presence
-from ..domain.flow import Menu
+from ..domain.flow import Menu, Voicemail
 from ..domain.ivr import MENU_ONLY_KINDS
 from ..domain.planner import PlanResult, plan_direction
 
@@ -74,6 +74,9 @@ def _follow(result: PlanResult, catalog: Catalog, presence: Presence, at: dateti
                                     seconds)
             lines += more
             if stopped:
+                return lines, True
+            if sub.steps and isinstance(sub.steps[-1], Voicemail):
+                lines.append(f"{indent}  the call ends when the message is left")
                 return lines, True
             lines.append(f"{indent}  if nobody answers there within the menu's {seconds} s, "
                          f"the call goes on after the menu")

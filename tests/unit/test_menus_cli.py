@@ -190,7 +190,7 @@ def test_given_invalid_keys_when_simulated_then_retries_then_the_final_direction
         "'General'",
         "  step 1: voicemail 'General': greeting default 'voicemail-working', beep, a message "
         "of up to 60 s",
-        "  if nobody answers there within the menu's 300 s, the call goes on after the menu"]
+        "  the call ends when the message is left"]
 
 
 def test_given_keys_left_over_when_simulated_then_they_are_named(menus, capsys):
@@ -213,3 +213,18 @@ def test_given_bad_keys_when_simulated_then_exit_2(menus, capsys, digits):
     code, _, err = run(menus, capsys, "simulate", "--number", "+15550101", "--caller",
                        "+4930555", "--at", THURSDAY, "--digits", digits)
     assert code == 2 and "keys are 0-9, * and #, at most 32" in err
+
+
+def test_given_a_menu_in_an_off_hours_branch_when_voicemail_is_chosen_then_closed_greeting(
+        menus, capsys):
+    night = {**FRONT, "branches": [{**FRONT["branches"][0], "off_hours": True}]}
+    assert save(menus, capsys, "schemes", night, "--replace")[0] == 0
+
+    lines = simulate(menus, capsys, "+15550100", "0")
+
+    assert "branch 'always' (off hours) chosen: every day 00:00–23:59 contains Thu 10:30" \
+        in lines
+    assert lines[-2:] == [
+        "  step 1: voicemail 'General': greeting default 'voicemail-closed', beep, a message "
+        "of up to 60 s",
+        "  the call ends when the message is left"]
