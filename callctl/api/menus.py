@@ -28,7 +28,7 @@ from .openapi import Field, Problem, Route, obj, ref
 
 READ, CHANGE = "operator", "manager"
 
-_S, _SN, _I = {"type": "string"}, {"type": ["string", "null"]}, {"type": "integer"}
+_S, _SN = {"type": "string"}, {"type": ["string", "null"]}
 _L = {"type": "array", "items": _S}
 _KIND = {"enum": list(ROUTE_KINDS)}
 

@@ -18,7 +18,7 @@ _TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: type  # str | int | bool | list | bytes (a file of a form)
+    type: type  # str | int | bool | list | bytes (a file of a form) | object (any JSON)
     required: bool = False
     nullable: bool = False
     enum: tuple[str, ...] = ()
@@ -26,8 +26,9 @@ class Field:
     description: str = ""
     of: type = str  # a list's items: str, or dict (objects, checked deeper by the service)
     items: dict | None = None  # how the document describes those items; default: `of`
-    shape: dict | None = None  # type object: any JSON value, checked by the service; this
-    # is how the document describes it
+    # With type `object` (any JSON value, checked by the service): how the document
+    # describes the value.
+    shape: dict | None = None
 
     def schema(self) -> dict:
         if self.type is object:

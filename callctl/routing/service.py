@@ -1,6 +1,6 @@
 """IVR menus and voicemail boxes over the database: save (validated against everything
 they name), list, show, delete (refused while used), and what serves each company number
-(a scheme, a menu or a box).
+(a scheme, a menu, a box or a queue).
 
 Written like SchemeService: each change runs in one transaction that first bumps the
 directory version (so a running daemon reloads the catalog), then checks, then writes.
@@ -141,8 +141,8 @@ class RoutingService:
             return {"kind": kind, "name": row.name}
 
     def route(self, number: str, kind: str, target: str) -> dict:
-        """Serve a company number by a scheme, a menu or a voicemail box, replacing
-        whatever served it before."""
+        """Serve a company number by a scheme, a menu, a voicemail box or a queue,
+        replacing whatever served it before."""
         if kind not in ROUTE_KINDS:
             raise RoutingError(f"number {number}: kind {shown(kind, 20)}: one of "
                                f"{', '.join(ROUTE_KINDS)}")

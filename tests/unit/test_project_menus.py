@@ -9,7 +9,6 @@ import json
 import pytest
 import yaml
 
-from callctl.cli import main
 from tests.support import audio as gen
 
 from .test_project_yaml import DEMO, cfg, run  # noqa: F401 - cfg is a fixture
