@@ -241,7 +241,7 @@ class Daemon:
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
-                  calls=self.listening)
+                  calls=self.listening, routing=self.routing_service)
         mount_media(web_app, self.prompt_service, self.default_sounds)
         mount_listen_links(web_app, lambda: self.notices.links, self.listening.messages.audio)
         http = await serve(web_app, self.config.http.host, self.config.http.port)

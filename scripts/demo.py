@@ -56,11 +56,14 @@ def banner(state: dict, http_port: int) -> str:
         lines.append(f"  {e['extension']:<10} to ring {e['full_name']}")
     for d in json.loads(callctl("departments", "list", "--json")):
         lines.append(f"  {d['extension']:<10} to ring the {d['name']} department")
-    schemes = {number: s["name"] for s in json.loads(callctl("schemes", "list", "--json"))
-               for number in s.get("numbers", [])}
+    served = {number: f"walks the '{s['name']}' forwarding scheme"
+              for s in json.loads(callctl("schemes", "list", "--json"))
+              for number in s.get("numbers", [])}
+    served.update((number, f"is answered by the '{m['name']}' menu")
+                  for m in json.loads(callctl("menus", "list", "--json"))
+                  for number in m["numbers"])
     for n in json.loads(callctl("numbers", "list", "--json")):
-        where = (f"walks the '{schemes[n['number']]}' forwarding scheme"
-                 if n["number"] in schemes else f"rings {n['employee']}")
+        where = served.get(n["number"], f"rings {n['employee']}")
         lines.append(f"  {n['number']:<10} the company number: {where}")
     lines += [f"Health: http://127.0.0.1:{http_port}/health  "
               f"Log: below. Ctrl-C stops callctl and the sandbox.", ""]

@@ -3,7 +3,8 @@
 The directory and scheme services are synchronous (SQLAlchemy sessions, smtplib): every
 call to them goes through `run` (a worker thread by default), so the event loop that also
 carries the ARI websocket never blocks. The same table feeds the router and the OpenAPI
-document; the scheme routes (schemes.py) join it when a SchemeService is given.
+document; the scheme, prompt and menu routes (schemes.py, prompts.py, menus.py) join it
+when their service is given.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ..directory.errors import DirectoryError
 from ..domain.scheme import SchemeError
 from ..schemes.service import NotFound
 from . import calls as call_api
+from . import menus as menu_api
 from . import prompts as prompt_api
 from . import schemes as scheme_api
 from .auth import Principal, TokenStore, at_least, bearer_token, forbidden, unauthorized
@@ -84,27 +86,30 @@ FORCE = Field("force", bool, description="detach the object from whatever still 
 
 def make_api(service: Any, tokens: TokenStore, schemes: Any = None, *,
              run: Run = asyncio.to_thread, prompts: Any = None,
-             calls: Any = None) -> web.Application:
+             calls: Any = None, routing: Any = None) -> web.Application:
     """A stand-alone application serving the API under /api/v1 (and the invitation page)."""
     root = web.Application()
-    mount(root, service, tokens, schemes, run=run, prompts=prompts, calls=calls)
+    mount(root, service, tokens, schemes, run=run, prompts=prompts, calls=calls,
+          routing=routing)
     return root
 
 
 def mount(app: web.Application, service: Any, tokens: TokenStore, schemes: Any = None, *,
-          run: Run = asyncio.to_thread, prompts: Any = None, calls: Any = None) -> None:
+          run: Run = asyncio.to_thread, prompts: Any = None, calls: Any = None,
+          routing: Any = None) -> None:
     """Adds the API and the page the invitation e-mail links to onto an existing app.
     `schemes` (a SchemeService) adds the scheme routes, `prompts` (a PromptService) the
-    prompt routes, `calls` (a voicemail.listening.Listening) the call routes; without them
-    those are not served."""
+    prompt routes, `calls` (a voicemail.listening.Listening) the call routes, `routing` (a
+    RoutingService) the menu, voicemail box and number route routes; without them those
+    are not served."""
     app.add_subapp(API, api_app(service, tokens, schemes, run=run, prompts=prompts,
-                                calls=calls))
+                                calls=calls, routing=routing))
     app.router.add_get("/invite/{token}", invite_page)
 
 
 def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
             run: Run = asyncio.to_thread, prompts: Any = None,
-            calls: Any = None) -> web.Application:
+            calls: Any = None, routing: Any = None) -> web.Application:
     """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`."""
     routes = _routes(service, tokens, run)
     if schemes is not None:
@@ -113,6 +118,8 @@ def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
         routes += prompt_api.prompt_routes(prompts, run)
     if calls is not None:
         routes += call_api.call_routes(calls, run)
+    if routing is not None:
+        routes += menu_api.menu_routes(routing, run)
     app = web.Application(middlewares=[_errors])
     for r in routes:
         app.router.add_route(r.method, r.path, _guard(r, tokens, run))
@@ -151,6 +158,7 @@ SCHEMAS = {
     **scheme_api.SCHEMAS,
     **prompt_api.SCHEMAS,
     **call_api.SCHEMAS,
+    **menu_api.SCHEMAS,
 }
 
 
@@ -383,7 +391,7 @@ async def _errors(request: web.Request, handler) -> web.StreamResponse:
     except SchemeError as err:
         return _error(422, "scheme", None, str(err), problems=scheme_api.problems(err))
     except Problem as p:
-        return _error(p.status, p.entity, p.field, p.message)
+        return _error(p.status, p.entity, p.field, p.message, **p.extra)
     except web.HTTPException as exc:
         if exc.content_type == "application/json":
             raise

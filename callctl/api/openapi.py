@@ -18,7 +18,7 @@ _TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: type  # str | int | bool | list | bytes (a file of a form)
+    type: type  # str | int | bool | list | bytes (a file of a form) | object (any JSON)
     required: bool = False
     nullable: bool = False
     enum: tuple[str, ...] = ()
@@ -26,8 +26,14 @@ class Field:
     description: str = ""
     of: type = str  # a list's items: str, or dict (objects, checked deeper by the service)
     items: dict | None = None  # how the document describes those items; default: `of`
+    # With type `object` (any JSON value, checked by the service): how the document
+    # describes the value.
+    shape: dict | None = None
 
     def schema(self) -> dict:
+        if self.type is object:
+            return {**(self.shape or {}), **({"description": self.description}
+                                             if self.description else {})}
         s: dict[str, Any] = {"type": _TYPES[self.type]}
         if self.type is list:
             s["items"] = self.items or {"type": _TYPES[self.of]}
@@ -47,6 +53,8 @@ class Field:
         """Why `value` is not acceptable for this field, or None when it is."""
         if value is None:
             return None if self.nullable else "must not be null"
+        if self.type is object:
+            return None
         # bool is an int in Python; JSON true is not a number of seconds.
         ok = isinstance(value, self.type) and not (self.type is int and isinstance(value, bool))
         if ok and self.type is list:
@@ -63,11 +71,15 @@ class Field:
 
 
 class Problem(Exception):
-    """A 400 found by the API itself, before the service is asked."""
+    """A refusal answered as the API's error object: a 400 found by the API itself before
+    the service is asked, or a service's refusal translated by a route (`extra`: more keys
+    of the error object, e.g. usages)."""
 
-    def __init__(self, status: int, entity: str, field: str | None, message: str):
+    def __init__(self, status: int, entity: str | None, field: str | None, message: str,
+                 **extra):
         super().__init__(message)
         self.status, self.entity, self.field, self.message = status, entity, field, message
+        self.extra = extra
 
 
 def query_flag(query: Mapping[str, str], name: str) -> bool:
@@ -127,7 +139,8 @@ _ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
                404: "No such object",
                409: "Conflicts with existing data or still in use; nothing was changed",
                413: "The upload is larger than allowed; nothing was stored",
-               422: "Refused by a directory or scheme rule; nothing was changed"}
+               422: "Refused by a directory, scheme, menu or voicemail rule; nothing was "
+                    "changed"}
 
 
 def ref(name: str) -> dict:
@@ -210,8 +223,8 @@ _ERROR_SCHEMA = {
                        "message": {"type": "string"},
                        "usages": {"type": "array", "items": {"type": "string"},
                                   "description": "where a refused delete's object is used"},
-                       "problems": {"type": "array", "description": "a refused scheme: every "
-                                    "problem, each naming its branch and block",
+                       "problems": {"type": "array", "description": "a refused scheme, menu or "
+                                    "voicemail box: every problem, each naming where",
                                     "items": {"type": "object", "properties": {
                                         "scheme": {"type": "string"},
                                         "branch": {"type": ["string", "null"]},

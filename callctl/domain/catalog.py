@@ -83,18 +83,26 @@ def route_problem(number: str, route: Direction, catalog: Catalog) -> str | None
 
 def problems(catalog: Catalog, prompts=None) -> list[str]:
     """Everything wrong across the catalog, each naming where; empty when it is fine."""
+    return [message for _, _, message in problems_by_item(catalog, prompts)]
+
+
+def problems_by_item(catalog: Catalog, prompts=None) -> list[tuple[str, str, str]]:
+    """The same as `problems`, each as (kind, name, message): kind scheme, ivr, voicemail,
+    queue or number, so that a caller can say where it wrote that item (a file and line)."""
     known = catalog.known()
-    out = [str(p) for p in validate(catalog.schemes, catalog.directory, menus=catalog.menus,
-                                    boxes=catalog.boxes, queues=catalog.queues)]
+    out = [("scheme", p.scheme, str(p)) for p in validate(
+        catalog.schemes, catalog.directory, menus=catalog.menus, boxes=catalog.boxes,
+        queues=catalog.queues)]
     for menu in catalog.menus.values():
-        out += menu_problems(menu, known, prompts)
+        out += [("ivr", menu.name, m) for m in menu_problems(menu, known, prompts)]
     for box in catalog.boxes.values():
-        out += box_problems(box, catalog.directory, prompts)
+        out += [("voicemail", box.name, m) for m in box_problems(box, catalog.directory,
+                                                                  prompts)]
     for queue in catalog.queues.values():
-        out += queue_problems(queue, known, prompts)
+        out += [("queue", queue.name, m) for m in queue_problems(queue, known, prompts)]
     for number, route in catalog.routes.items():
         if (message := route_problem(number, route, catalog)) is not None:
-            out.append(message)
+            out.append(("number", number, message))
     return out
 
 

@@ -8,9 +8,11 @@ then: who is online, which branch of a scheme covers that minute.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from .flow import Prompt
+from .names import BadName, clean_name, shown
 from .scheme import Direction, direction_from_dict
 
 DIGITS = "0123456789*#"
@@ -69,23 +71,37 @@ class MenuError(ValueError):
 
     def __init__(self, menu: str, problems: list[str]):
         self.menu, self.problems = menu, problems
-        super().__init__("\n".join(f"menu {menu!r}: {p}" for p in problems))
+        super().__init__("\n".join(f"menu {shown(menu, 60)}: {p}" for p in problems))
 
 
 # --- prompts in documents: "welcome" (uploaded), {default: ivr-invalid}, {asterisk: beep} ---
 
 PROMPT_SOURCES = ("upload", "default", "asterisk")
+# An Asterisk sound is played by name (`sound:NAME`): letters, digits, '-', '_' and folders,
+# nothing that could reach outside its sounds directory or split an ARI media URI.
+ASTERISK_SOUND = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 
 
 def prompt_from_value(value, where: str) -> Prompt:
-    if isinstance(value, str) and value.strip():
-        return Prompt(value)
+    """"welcome" (an uploaded prompt), {default: KEY} (callctl's sounds) or {asterisk: NAME}
+    (a sound Asterisk ships). Which uploaded prompts and default keys exist is checked
+    elsewhere (catalog.menu_problems, the routing service)."""
+    source, name = "upload", value
     if isinstance(value, dict) and len(value) == 1:
         (source, name), = value.items()
-        if source in PROMPT_SOURCES and isinstance(name, str) and name.strip():
-            return Prompt(name, source)
-    raise ValueError(f"{where}: {value!r} is not a prompt: give an uploaded prompt's name, "
-                     f"or {{default: NAME}} / {{asterisk: NAME}}")
+    elif not isinstance(value, str):
+        source = None
+    if source in PROMPT_SOURCES and isinstance(name, str):
+        if source == "asterisk":
+            if ASTERISK_SOUND.fullmatch(name):
+                return Prompt(name, source)
+        else:
+            try:
+                return Prompt(clean_name(name), source)
+            except BadName as exc:
+                raise ValueError(f"{where}: the prompt's name {exc}") from None
+    raise ValueError(f"{where}: {shown(value, 40)} is not a prompt: give an uploaded "
+                     f"prompt's name, or {{default: NAME}} / {{asterisk: NAME}}")
 
 
 def prompt_to_value(prompt: Prompt):
@@ -95,7 +111,8 @@ def prompt_to_value(prompt: Prompt):
 def _int(data: dict, key: str, default: int, low: int, high: int, problems: list) -> int:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems.append(f"key {key!r}: {value!r} must be a whole number from {low} to {high}")
+        problems.append(f"key {key!r}: {shown(value, 40)} must be a whole number from {low} "
+                        f"to {high}")
         return default
     return value
 
@@ -103,7 +120,8 @@ def _int(data: dict, key: str, default: int, low: int, high: int, problems: list
 def _option(digit, value, problems: list) -> tuple[str, Direction] | None:
     key = str(digit) if isinstance(digit, int) and not isinstance(digit, bool) else digit
     if not isinstance(key, str) or len(key) != 1 or key not in DIGITS:
-        problems.append(f"option {digit!r}: a key is one of the digits 0-9, * or #")
+        problems.append(f"option {shown(digit, 40)}: a key is one digit 0-9, * or # (quote "
+                        f"'*' and '#' in YAML)")
         return None
     if value in MENU_ONLY_KINDS:
         return key, Direction(value, "")
@@ -121,13 +139,15 @@ MENU_KEYS = {"name", "greeting", "options", "digit_timeout", "retries", "invalid
 def menu_from_dict(data, name: str | None = None) -> IvrMenu:
     """A menu from its YAML form; raises MenuError naming every problem. Structure only:
     `catalog.problems` checks that what it names exists."""
-    label = name or (data.get("name") if isinstance(data, dict) else None) or "?"
+    label = name or (data.get("name") if isinstance(data, dict) else None)
+    label = label if isinstance(label, str) and label else "?"
     if not isinstance(data, dict):
-        raise MenuError(label, [f"a menu must be a mapping, got {data!r}"])
+        raise MenuError(label, [f"a menu must be a mapping, got {shown(data, 40)}"])
     problems: list[str] = []
     unknown = sorted(set(data) - MENU_KEYS, key=str)
     if unknown:
-        problems.append(f"unknown key {unknown[0]!r} (expected {', '.join(sorted(MENU_KEYS))})")
+        problems.append(f"unknown key {shown(unknown[0], 40)} (expected "
+                        f"{', '.join(sorted(MENU_KEYS))})")
     if name is None and not isinstance(data.get("name"), str):
         problems.append("key 'name' is missing")
     prompts = {}
@@ -149,7 +169,10 @@ def menu_from_dict(data, name: str | None = None) -> IvrMenu:
     else:
         for digit, value in raw.items():
             option = _option(digit, value, problems)
-            if option is not None:
+            if option is not None and option[0] in (d for d, _ in options):
+                # YAML reads `1:` as a number and `'1':` as text: two keys, one digit
+                problems.append(f"option {option[0]!r}: is given twice")
+            elif option is not None:
                 options.append(option)
     final = None
     if data.get("final") is not None:

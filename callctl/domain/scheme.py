@@ -30,7 +30,7 @@ PHONE_NUMBER = re.compile(r"\+?\d{3,15}")
 # Conservative on purpose: the URI ends up inside an Asterisk Dial() string, where
 # '&', ',' and spaces would split or break it.
 SIP_URI = re.compile(r"(?:sips?:)?[A-Za-z0-9._~+*#%!$'()=-]+@[A-Za-z0-9.-]+(?::\d{1,5})?")
-NAMED_KINDS = ("employee", "department", "scheme")  # targets that follow the rule for names
+NAMED_KINDS = ("employee", "department", "scheme", "ivr", "voicemail")  # follow the name rule
 MAX_TARGET = 255
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .directory import Directory
 from .flow import Prompt
 from .ivr import prompt_from_value, prompt_to_value
+from .names import BadName, clean_name, clean_text, shown
 
 WORKING_GREETING = Prompt("voicemail-working", "default")
 OFF_HOURS_GREETING = Prompt("voicemail-closed", "default")
@@ -64,20 +65,22 @@ def rename_in_box(box: VoicemailBox, kind: str, old: str, new: str) -> Voicemail
 class BoxError(ValueError):
     def __init__(self, box: str, problems: list[str]):
         self.box, self.problems = box, problems
-        super().__init__("\n".join(f"voicemail box {box!r}: {p}" for p in problems))
+        super().__init__("\n".join(f"voicemail box {shown(box, 60)}: {p}" for p in problems))
 
 
 BOX_KEYS = {"name", "greeting", "max_seconds", "silence_seconds", "notify"}
 
 
 def box_from_dict(data, name: str | None = None) -> VoicemailBox:
-    label = name or (data.get("name") if isinstance(data, dict) else None) or "?"
+    label = name or (data.get("name") if isinstance(data, dict) else None)
+    label = label if isinstance(label, str) and label else "?"
     if not isinstance(data, dict):
-        raise BoxError(label, [f"a voicemail box must be a mapping, got {data!r}"])
+        raise BoxError(label, [f"a voicemail box must be a mapping, got {shown(data, 40)}"])
     problems: list[str] = []
     unknown = sorted(set(data) - BOX_KEYS, key=str)
     if unknown:
-        problems.append(f"unknown key {unknown[0]!r} (expected {', '.join(sorted(BOX_KEYS))})")
+        problems.append(f"unknown key {shown(unknown[0], 40)} (expected "
+                        f"{', '.join(sorted(BOX_KEYS))})")
     if name is None and not isinstance(data.get("name"), str):
         problems.append("key 'name' is missing")
     greeting = None
@@ -90,8 +93,8 @@ def box_from_dict(data, name: str | None = None) -> VoicemailBox:
     for key, default, low in (("max_seconds", 120, 1), ("silence_seconds", 10, 0)):
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_SECONDS:
-            problems.append(f"key {key!r}: {value!r} must be a whole number of seconds from "
-                            f"{low} to {MAX_SECONDS}")
+            problems.append(f"key {key!r}: {shown(value, 40)} must be a whole number of "
+                            f"seconds from {low} to {MAX_SECONDS}")
         limits[key] = value
     notify = []
     raw = data.get("notify", [])
@@ -100,25 +103,42 @@ def box_from_dict(data, name: str | None = None) -> VoicemailBox:
                         f"{{email: office@example.com}}, {{sms: '+15550123'}}]")
         raw = []
     for entry in raw:
-        if not (isinstance(entry, dict) and len(entry) == 1):
-            problems.append(f"notify {entry!r}: write it as {{kind: target}}, kind one of "
-                            f"{', '.join(NOTIFY_KINDS)}")
+        try:
+            item = _notify(entry)
+        except ValueError as exc:
+            problems.append(str(exc))
             continue
-        (kind, target), = entry.items()
-        if kind not in NOTIFY_KINDS or not isinstance(target, str) or not target.strip():
-            problems.append(f"notify {entry!r}: kind one of {', '.join(NOTIFY_KINDS)}, with a "
-                            f"text target (quote phone numbers: '+1555...')")
-        elif kind == "email" and not EMAIL.fullmatch(target):
-            problems.append(f"notify email {target!r}: not an e-mail address")
-        elif kind == "sms" and not PHONE.fullmatch(target):
-            problems.append(f"notify sms {target!r}: not a phone number (3 to 15 digits, "
-                            f"optional leading +)")
+        if item in notify:
+            problems.append(f"notify {item[0]} {shown(item[1], 40)}: is given twice")
         else:
-            notify.append((kind, target))
+            notify.append(item)
     if problems:
         raise BoxError(label, problems)
     return VoicemailBox(label, greeting, limits["max_seconds"], limits["silence_seconds"],
                         tuple(notify))
+
+
+def _notify(entry) -> tuple[str, str]:
+    """One `notify` entry, {kind: target}, with its target normalised; ValueError naming
+    what is wrong."""
+    if not (isinstance(entry, dict) and len(entry) == 1):
+        raise ValueError(f"notify {shown(entry, 40)}: write it as {{kind: target}}, kind one "
+                         f"of {', '.join(NOTIFY_KINDS)}")
+    (kind, target), = entry.items()
+    if kind not in NOTIFY_KINDS or not isinstance(target, str) or not target.strip():
+        raise ValueError(f"notify {shown(entry, 40)}: kind one of {', '.join(NOTIFY_KINDS)}, "
+                         f"with a text target (quote phone numbers: '+1555...')")
+    try:
+        target = clean_name(target) if kind in ("employee", "department") else \
+            clean_text(target, max_length=254).strip()
+    except BadName as exc:
+        raise ValueError(f"notify {kind}: {exc}") from None
+    if kind == "email" and not EMAIL.fullmatch(target):
+        raise ValueError(f"notify email {shown(target, 40)}: not an e-mail address")
+    if kind == "sms" and not PHONE.fullmatch(target):
+        raise ValueError(f"notify sms {shown(target, 40)}: not a phone number (3 to 15 "
+                         f"digits, optional leading +)")
+    return kind, target
 
 
 def box_to_dict(box: VoicemailBox) -> dict:

@@ -18,13 +18,15 @@ from sqlalchemy.orm import sessionmaker
 from ..yamldoc import Document
 from .directory_sections import DEPARTMENTS, EMPLOYEES, NUMBERS, SIP_ACCOUNTS
 from .document import read_document
+from .menu_sections import MENUS
 from .prompt_sections import PROMPTS
 from .scheme_sections import SCHEMES
 from .services import Services
 
 # In the order they are applied: a section after those it names. Retracting runs the
-# other way round. Menus, voicemail boxes, prompts and queues join this list.
-SECTIONS = [PROMPTS, DEPARTMENTS, EMPLOYEES, SIP_ACCOUNTS, NUMBERS, SCHEMES]
+# other way round. Menus and schemes may lead to each other: see menu_sections.py for how
+# that is resolved. Queues join this list.
+SECTIONS = [PROMPTS, DEPARTMENTS, EMPLOYEES, SIP_ACCOUNTS, NUMBERS, MENUS, SCHEMES]
 
 
 def export_project(services: Services) -> dict:

@@ -1,4 +1,5 @@
-"""`callctl menus|voicemail add|list|show|delete|route`: IVR menus and voicemail boxes.
+"""`callctl menus|voicemail add|list|show|delete|route|unroute`: IVR menus and voicemail
+boxes, and company numbers served by them.
 
 Both are YAML documents (see docs/ivr-and-voicemail.md); refusals exit 2 with every
 problem named and change nothing.
@@ -33,6 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                                    help=f"let a company number be served by a {what}")
         route.add_argument("number")
         route.add_argument("name")
+        actions.add_parser("unroute", parents=[common], help="let a company number ring its "
+                           "employee again, whatever served it").add_argument("number")
 
 
 def run(args: argparse.Namespace, service: RoutingService) -> int:
@@ -52,9 +55,14 @@ def run(args: argparse.Namespace, service: RoutingService) -> int:
         elif args.action == "delete":
             out = service.delete(kind, args.name)
             text = f"{what} {args.name!r} deleted"
-        else:
+        elif args.action == "route":
             out = service.route(args.number, kind, args.name)
-            text = f"number {args.number} is served by {what} {args.name!r}"
+            text = f"number {args.number} is served by {what} {out['target']!r}"
+        else:
+            out = service.unroute(args.number)
+            was = out["previous"]
+            text = f"number {args.number} rings its employee" + (
+                f" (was {was['kind']} {was['target']!r})" if was else " (as before)")
     except (RoutingError, NotFound, yamldoc.DocumentError) as exc:
         head = "callctl: refused, nothing changed:" if args.action != "show" else "callctl:"
         return refuse(str(exc.args[0] if exc.args else exc), as_json=args.json, head=head,

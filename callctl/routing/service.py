@@ -1,9 +1,13 @@
 """IVR menus and voicemail boxes over the database: save (validated against everything
-they name), list, show, delete (refused while used), and which numbers they serve.
+they name), list, show, delete (refused while used), and what serves each company number
+(a scheme, a menu, a box or a queue).
 
 Written like SchemeService: each change runs in one transaction that first bumps the
 directory version (so a running daemon reloads the catalog), then checks, then writes.
-A refusal raises RoutingError naming every problem and changes nothing.
+A refusal raises RoutingError naming every problem and changes nothing. The project
+import alone saves and deletes with `check=False` (menus and schemes may lead to each
+other, so one of them is written first) and then checks the whole catalog with
+`problems()` before it commits.
 """
 from __future__ import annotations
 
@@ -15,14 +19,15 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..domain.catalog import Catalog, box_problems, menu_problems, prompt_usages, \
-    queue_problems, usages
+from ..domain.catalog import (ROUTE_KINDS, Catalog, box_problems, menu_problems,
+                              problems_by_item, prompt_usages, queue_problems, usages)
 from ..domain.queue import QueueError, queue_from_dict, queue_to_dict, rename_in_queue
 from ..domain.names import BadName, clean_name, name_key, shown
 from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict, rename_in_menu
 from ..domain.scheme import Direction, scheme_from_dict
 from ..domain.voicemail import BoxError, VoicemailBox, box_from_dict, box_to_dict, \
     rename_in_box
+from ..prompts.defaults import BY_KEY as DEFAULT_PROMPTS
 from ..store.directory_models import PhoneNumber
 from ..store.routing_models import NumberRoute, RoutingDocument
 from ..store.scheme_models import SchemeAssignment, StoredScheme
@@ -34,6 +39,18 @@ KINDS = {"ivr": ("IVR menu", menu_from_dict, menu_to_dict),
 
 class RoutingError(ValueError):
     """A refused change; str() lists every problem, each naming where it is."""
+
+
+class Conflict(RoutingError):
+    """A menu or box of that name exists already (save with replace)."""
+
+
+class InUse(RoutingError):
+    """Deleting something still used; `usages` says where."""
+
+    def __init__(self, message: str, usages: list[str]):
+        super().__init__(message)
+        self.usages = usages
 
 
 class NotFound(LookupError):
@@ -55,9 +72,16 @@ def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
     except BadName as exc:
         raise RoutingError(f"{what}: key 'name': {exc}") from None
     try:
-        return from_dict({**doc, "name": name})
+        item = from_dict({**doc, "name": name})
     except (MenuError, BoxError, QueueError) as exc:
         raise RoutingError(str(exc)) from None
+    prompts = [item.greeting] if kind == "voicemail" else item.prompts()
+    unknown = [p.name for p in prompts if p is not None and p.source == "default"
+               and p.name not in DEFAULT_PROMPTS]
+    if unknown:
+        raise RoutingError(f"{what} {name!r}: prompt {{default: {shown(unknown[0], 40)}}}: no "
+                           f"such default sound (one of {', '.join(DEFAULT_PROMPTS)})")
+    return item
 
 
 class RoutingService:
@@ -71,22 +95,28 @@ class RoutingService:
 
     # ---- changes ------------------------------------------------------------------------
 
-    def save(self, kind: str, doc, replace: bool = False) -> dict:
+    def save(self, kind: str, doc, replace: bool = False, check: bool = True) -> dict:
+        """Create (or with `replace`, overwrite) the menu or box `doc` describes.
+        `check=False` (the project import only) skips checking what it names."""
         what = _what(kind)
         item = parse(kind, doc)
         with self._change() as s:
             row = _row(s, kind, item.name)
+            if row is not None and row.name != item.name:
+                raise Conflict(f"{what} {item.name!r}: another {what} already has this name "
+                               f"({row.name!r})")
             if row is not None and not replace:
-                raise RoutingError(f"{what} {item.name!r}: already exists (save it with "
-                                   f"replace to overwrite it)")
-            catalog = _catalog(s, self._directory.snapshot())
-            catalog = _with(catalog, kind, item)
-            prompts = self._prompt_names() if self._prompt_names is not None else None
-            problems = (menu_problems(item, catalog.known(), prompts) if kind == "ivr"
-                        else queue_problems(item, catalog.known(), prompts) if kind == "queue"
-                        else box_problems(item, catalog.directory, prompts))
-            if problems:
-                raise RoutingError("\n".join(problems))
+                raise Conflict(f"{what} {item.name!r}: already exists (save it with replace "
+                               f"to overwrite it)")
+            if check:
+                catalog = _with(_catalog(s, self._directory.snapshot()), kind, item)
+                prompts = self._prompt_names() if self._prompt_names is not None else None
+                problems = (menu_problems(item, catalog.known(), prompts) if kind == "ivr"
+                            else queue_problems(item, catalog.known(), prompts)
+                            if kind == "queue"
+                            else box_problems(item, catalog.directory, prompts))
+                if problems:
+                    raise RoutingError("\n".join(problems))
             now = self._clock()
             if row is None:
                 row = RoutingDocument(kind=kind, name=item.name, created_at=now)
@@ -94,32 +124,53 @@ class RoutingService:
             row.document, row.updated_at = KINDS[kind][2](item), now
             return {"kind": kind, "name": item.name, "replaced": row.created_at != now}
 
-    def delete(self, kind: str, name: str) -> dict:
+    def delete(self, kind: str, name: str, check: bool = True) -> dict:
+        """Refused (InUse, naming where) while a scheme, menu or number uses it;
+        `check=False` (the project import only) deletes it anyway."""
         what = _what(kind)
         with self._change() as s:
             row = _row(s, kind, name)
             if row is None:
-                raise NotFound(f"no {what} named {name!r}")
-            used = usages(_catalog(s, self._directory.snapshot()), kind, name)
+                raise NotFound(f"no {what} named {shown(name)}")
+            used = usages(_catalog(s, self._directory.snapshot()), kind, row.name) \
+                if check else []
             if used:
-                raise RoutingError(f"{what} {name!r}: still used: {'; '.join(used)} "
-                                   f"(change those first)")
+                raise InUse(f"{what} {row.name!r}: still used: {'; '.join(used)} (change "
+                            f"those first)", used)
             s.delete(row)
-            return {"kind": kind, "name": name}
+            return {"kind": kind, "name": row.name}
 
     def route(self, number: str, kind: str, target: str) -> dict:
-        """Serve a company number by a menu or a voicemail box (a scheme: SchemeService
-        assign). Replaces whatever served it before."""
-        what = _what(kind)
+        """Serve a company number by a scheme, a menu, a voicemail box or a queue,
+        replacing whatever served it before."""
+        if kind not in ROUTE_KINDS:
+            raise RoutingError(f"number {number}: kind {shown(kind, 20)}: one of "
+                               f"{', '.join(ROUTE_KINDS)}")
         with self._change() as s:
-            if s.scalar(select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
-                raise NotFound(f"number {number!r}: not a company number")
-            if _row(s, kind, target) is None:
-                raise RoutingError(f"number {number}: no {what} named {target!r}")
-            s.execute(delete(SchemeAssignment).where(SchemeAssignment.number == number))
-            s.execute(delete(NumberRoute).where(NumberRoute.number == number))
-            s.add(NumberRoute(number=number, kind=kind, target=target))
-            return {"number": number, "kind": kind, "target": target}
+            previous = _served_by(s, number)  # NotFound for a number that is not ours
+            if kind == "scheme":
+                hit = s.execute(select(StoredScheme.id, StoredScheme.name)
+                                .where(StoredScheme.name == target)).first() \
+                    if isinstance(target, str) else None
+                found = hit and hit.name
+            else:
+                found = getattr(_row(s, kind, target), "name", None)
+            if found is None:
+                what = "scheme" if kind == "scheme" else KINDS[kind][0]
+                raise RoutingError(f"number {number}: {what} {shown(target)}: no such {what}")
+            _clear(s, number)
+            if kind == "scheme":
+                s.add(SchemeAssignment(number=number, scheme_id=hit.id))
+            else:
+                s.add(NumberRoute(number=number, kind=kind, target=found))
+            return {"number": number, "kind": kind, "target": found, "previous": previous}
+
+    def unroute(self, number: str) -> dict:
+        """The number rings its employee target again, whatever served it before."""
+        with self._change() as s:
+            previous = _served_by(s, number)
+            _clear(s, number)
+            return {"number": number, "kind": None, "target": None, "previous": previous}
 
     # ---- reads --------------------------------------------------------------------------
 
@@ -133,13 +184,28 @@ class RoutingService:
                                                       if (d.kind, d.target) == (kind, r.name))}
                     for r in rows]
 
+    def served_by(self, number: str) -> dict:
+        """{"number", "kind", "target"}: what serves a company number (kind None: its
+        employee target)."""
+        with self._sessions() as s:
+            return {"number": number, **(_served_by(s, number) or
+                                         {"kind": None, "target": None})}
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """Everything wrong across the stored schemes, menus, boxes and number routes, as
+        (kind, name, message); empty when all of it is consistent."""
+        with self._sessions() as s:
+            catalog = _catalog(s, self._directory.snapshot())
+        prompts = self._prompt_names() if self._prompt_names is not None else None
+        return problems_by_item(catalog, prompts)
+
     def show(self, kind: str, name: str) -> dict:
         what = _what(kind)
         with self._sessions() as s:
             row = _row(s, kind, name)
             if row is None:
-                raise NotFound(f"no {what} named {name!r}")
-            used = usages(_catalog(s, self._directory.snapshot()), kind, name)
+                raise NotFound(f"no {what} named {shown(name)}")
+            used = usages(_catalog(s, self._directory.snapshot()), kind, row.name)
             return {**row.document, "used_by": used}
 
     def snapshot(self) -> Catalog:
@@ -173,7 +239,8 @@ def usage_checkers() -> list[tuple[str, Callable, None]]:
     refusal says where), not even by force: a menu option cannot be left leading nowhere."""
     def finder(kind: str):
         def find(s: Session, obj) -> list[str]:
-            return [f"{where} names it" for where in usages(_stored(s), kind, _NAMES[kind](obj))]
+            return [where if where.endswith(" it") else f"{where} names it"
+                    for where in usages(_stored(s), kind, _NAMES[kind](obj))]
         return find
     return [(kind, finder(kind), None) for kind in _NAMES]
 
@@ -217,6 +284,24 @@ def _stored(s: Session) -> Catalog:
     """Menus, boxes and queues only (what directory usage checks need)."""
     docs = _documents(s)
     return Catalog(menus=docs["ivr"], boxes=docs["voicemail"], queues=docs["queue"])
+
+
+def _served_by(s: Session, number) -> dict | None:
+    """{"kind", "target"} serving a company number, or None; NotFound for another number."""
+    if not isinstance(number, str) or s.scalar(
+            select(PhoneNumber.id).where(PhoneNumber.number == number)) is None:
+        raise NotFound(f"number {shown(number, 40)}: not a company number")
+    route = s.scalar(select(NumberRoute).where(NumberRoute.number == number))
+    if route is not None:
+        return {"kind": route.kind, "target": route.target}
+    scheme = s.scalar(select(StoredScheme.name).join(SchemeAssignment.scheme)
+                      .where(SchemeAssignment.number == number))
+    return {"kind": "scheme", "target": scheme} if scheme is not None else None
+
+
+def _clear(s: Session, number: str) -> None:
+    s.execute(delete(SchemeAssignment).where(SchemeAssignment.number == number))
+    s.execute(delete(NumberRoute).where(NumberRoute.number == number))
 
 
 def _routes(s: Session) -> dict[str, Direction]:

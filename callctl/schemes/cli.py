@@ -14,11 +14,13 @@ from ..domain.directory import ALL_REACHABLE, Directory, Presence
 from ..domain.fallback import fallback_targets
 from ..domain.flow import Menu, Ring, Voicemail
 from ..domain.ivr import DIGITS
+from ..domain.names import shown
 from ..domain.phones import BadNumber, to_e164
 from ..domain.planner import plan_number
 from ..domain.schedule import zone
 from ..pbx.dial import dial_all, dial_string
 from ..domain.scheme import SchemeError
+from ..routing.simulate import MAX_DIGITS, walk_digits
 from .service import SchemeService
 
 CHANGES = ("add", "copy", "delete", "assign", "unassign")
@@ -206,7 +208,6 @@ def _json(obj) -> int:
 
 def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
     from ..routing.service import catalog_from
-    from ..routing.simulate import follow_digits
     tz = cfg.project.timezone
     local = _parse_at(args.at)
     if local is None:
@@ -218,9 +219,9 @@ def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
         except BadNumber as exc:
             return refuse(f"--{option}: {exc}", as_json=args.json, field=option)
     digits = [d for d in (args.digits or "").replace(",", "") if not d.isspace()]
-    if any(d not in DIGITS for d in digits):
-        return refuse(f"--digits {args.digits!r}: keys are 0-9, * and #, e.g. --digits 2,1",
-                      as_json=args.json, field="digits")
+    if any(d not in DIGITS for d in digits) or len(digits) > MAX_DIGITS:
+        return refuse(f"--digits {shown(args.digits, 40)}: keys are 0-9, * and #, at most "
+                      f"{MAX_DIGITS}, e.g. --digits 2,1", as_json=args.json, field="digits")
     at = local.replace(tzinfo=zone(tz))
     snapshot = directory.snapshot()
     if args.assume_all_reachable:
@@ -239,7 +240,7 @@ def simulate(args, cfg, directory, service: SchemeService, routing) -> int:
         sticky = CallLog(sessions(make_engine(cfg.database.url))).sticky_employee(
             args.caller, midnight)
     result = plan_number(args.number, catalog, presence, at, tz, sticky)
-    menus = follow_digits(result, catalog, presence, at, tz, digits)
+    menus = walk_digits(result, catalog, presence, at, tz, digits)
     fallback = None
     if result.uncovered:
         target = snapshot.number(args.number)

@@ -89,17 +89,21 @@ class SchemeService:
                 raise _refuse(name, str(exc)) from None
             return self._save(s, copy, replace=False)
 
-    def delete_scheme(self, name: str, force: bool = False) -> dict:
-        """Refused while another scheme walks it (force cannot fix that: edit those first)
-        or a number is assigned it (force detaches the numbers, which then ring their
-        legacy employee target)."""
+    def delete_scheme(self, name: str, force: bool = False, check: bool = True) -> dict:
+        """Refused while another scheme walks it or a menu leads to it (force cannot fix
+        that: edit those first) or a number is assigned it (force detaches the numbers,
+        which then ring their legacy employee target). `check=False`: the project import,
+        which deletes schemes and menus that lead to each other, then checks everything."""
         with self._change() as s:
             row = _get(s, name)
-            walked_by = [f"{where} walks it" for other, scheme in _load(s).items()
-                         if other != name for where in _where_used(scheme, ("scheme",), name)]
-            walked_by += [f"menu {menu.name!r} leads to it" for menu in _menus(s).values()
-                          if any(d.kind == "scheme" and d.target == name
-                                 for d in menu.directions())]
+            walked_by = []
+            if check:
+                walked_by = [f"{where} walks it" for other, scheme in _load(s).items()
+                             if other != name
+                             for where in _where_used(scheme, ("scheme",), name)]
+                walked_by += [f"menu {menu.name!r} leads to it" for menu in _menus(s).values()
+                              if any(d.kind == "scheme" and d.target == name
+                                     for d in menu.directions())]
             numbers = [a.number for a in row.assignments]
             assigned = [f"number {n} is assigned it" for n in numbers]
             if walked_by or (assigned and not force):

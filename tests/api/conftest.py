@@ -12,6 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from callctl.api.http import make_api
 from callctl.directory import DirectoryService
 from callctl.project.services import build_services
+from callctl.prompts.service import PromptService
+from callctl.routing.service import RoutingService
 from callctl.schemes import SchemeService
 from callctl.store.api_tokens import ApiTokens
 from callctl.store.db import make_engine, sessions, upgrade
@@ -27,6 +29,7 @@ class Company:
     operator: dict
     schemes: SchemeService
     prompts: PromptService
+    routing: RoutingService
 
     async def call(self, method: str, path: str, who: dict | None = None, **kw):
         """(status, json body) of one request, authenticated as `who` when given."""
@@ -59,10 +62,11 @@ async def start_company(database, mailer=None) -> Company:
                                 phone_numbers=[f"+1202555{ext}0"])
         staff[level] = {"name": name, "token": tokens.create_token(name)}
     schemes, prompts = services.schemes, services.prompts
-    client = TestClient(TestServer(make_api(service, tokens, schemes, prompts=prompts)))
+    client = TestClient(TestServer(make_api(service, tokens, schemes, prompts=prompts,
+                                            routing=services.routing)))
     await client.start_server()
     return Company(service, tokens, client, staff["admin"], staff["manager"], staff["operator"],
-                   schemes, prompts)
+                   schemes, prompts, services.routing)
 
 
 @pytest.fixture

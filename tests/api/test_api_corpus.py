@@ -28,7 +28,8 @@ def database(tmp_path_factory):
 async def client(database):
     services = build_services(sessions(database))
     tokens = ApiTokens(sessions(database))
-    client = TestClient(TestServer(make_api(services.directory, tokens, services.schemes)))
+    client = TestClient(TestServer(make_api(services.directory, tokens, services.schemes,
+                                            routing=services.routing)))
     await client.start_server()
     client.token = tokens.create_token("Alice Smith")  # an admin
     client.services = services

@@ -165,6 +165,36 @@ def test_given_the_hangup_key_when_pressed_then_the_call_ends_as_chosen(
     ari.assert_clean()
 
 
+def test_given_a_number_served_by_the_menu_itself_from_the_project_document_then_keys_route(
+        daemon, registered, carrier, company, ari):
+    """`assignments: {number: {ivr: Main}}` in a project document: no scheme, the menu
+    answers the number itself."""
+    doc = company / "served-by-menu.yaml"
+    doc.write_text(yaml.safe_dump({"assignments": {NUMBER: {"ivr": "Main"}}}))
+    assert cli(daemon.path, "project", "import", str(doc))["changes"] == [
+        f"~ assignments {NUMBER}: 'IVR to departments' -> {{'ivr': 'Main'}}"]
+    daemon.wait_directory_loaded()
+    try:
+        call, call_id = in_menu(carrier, daemon, "+15557100010")
+        assert call.hears_tone(GREETING, seconds=0.6)
+        call.send_dtmf("2")
+        at_bob = registered["bob"].wait_incoming(timeout=3)
+        at_bob.answer()
+        call.play_tone(1000)
+        assert at_bob.hears_tone(1000)
+        call.hangup()
+        at_bob.wait_disconnected()
+        daemon.wait_log("call.ended", call=call_id, outcome="answered")
+        record = call_log(daemon).get(call_id)
+        assert (record.scheme, record.answered_by, record.route) == \
+            (None, "Bob Jones", "menu 'Main': 2 -> employee 'Bob Jones'")
+    finally:
+        doc.write_text(yaml.safe_dump({"assignments": {NUMBER: "IVR to departments"}}))
+        cli(daemon.path, "project", "import", str(doc))
+        daemon.wait_directory_loaded()
+    ari.assert_clean()
+
+
 def test_given_voicemail_when_the_caller_speaks_then_the_message_is_stored_with_what_was_said(
         daemon, registered, carrier, company, ari):
     from callctl.store.db import make_engine, sessions

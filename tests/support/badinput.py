@@ -24,12 +24,19 @@ BASE = {
     "sip_accounts": [{"login": "alice", "employee": "Alice Smith", "on_pc": True,
                       "on_mobile": False}],
     "numbers": [{"number": "+15550100", "employee": "Alice Smith", "ring_timeout": 20,
-                 "fallback": "Bob Jones"}],
+                 "fallback": "Bob Jones"},
+                {"number": "+15550101", "employee": "Bob Jones"}],
+    "voicemail": [{"name": "Office", "max_seconds": 60, "notify": [
+        {"employee": "Bob Jones"}, {"email": "office@example.com"}, {"sms": "+15550177"}]}],
+    "menus": [{"name": "Front desk", "greeting": {"default": "ivr-timeout"},
+               "options": {1: {"scheme": "Day"}, 2: {"employee": "Bob Jones"},
+                           3: {"sip_account": "alice"}, 0: {"voicemail": "Office"}},
+               "final": {"voicemail": "Office"}}],
     "schemes": [{"name": "Day", "kind": "sequential", "branches": [
         {"name": "weekdays", "schedule": {"days": "mon-fri", "hours": ["09:00-18:00"]},
          "blocks": [{"timeout": 20, "directions": [{"employee": "Alice Smith"},
                                                    {"phone_number": "+15550199"}]}]}]}],
-    "assignments": {"+15550100": "Day"},
+    "assignments": {"+15550100": "Day", "+15550101": {"ivr": "Front desk"}},
 }
 
 HUGE = "x" * 200_000
@@ -238,6 +245,8 @@ def project_documents() -> list[Doc]:
     add("alias-bomb", ("\n".join(lines) + "\nemployees: *i\n").encode(), "aliases expand")
     add("alias-bomb-keys", ("\n".join(lines[:7]) + "\nschemes: [*g, *g]\n").encode(),
         "aliases expand")
+    from .badinput_menus import menu_documents
+    menu_documents(add)
     return docs
 
 
@@ -310,6 +319,8 @@ def cli_calls() -> list[Call]:
         add(f"simulate-at-{i}", "--at", *_swap(sim, "--at", value))
     add("tokens-unknown", "Nobody", "tokens", "create", "Nobody")
     add("project-import-missing", "cannot read", "project", "import", "no-such-file.yaml")
+    from .badinput_menus import menu_cli_calls
+    menu_cli_calls(add)
     return calls
 
 
@@ -381,4 +392,6 @@ def api_requests() -> list[Request]:
         "number")
     add("assign-unknown-scheme", "PUT", "/numbers/%2B15550100/scheme", {"scheme": "Nope"},
         "scheme")
+    from .badinput_menus import menu_api_requests
+    menu_api_requests(add)
     return reqs

@@ -69,7 +69,8 @@ def test_given_a_document_without_assignments_when_imported_then_numbers_keep_th
     code, out, _ = run(capsys, "project", "import", str(write(tmp_path, yaml.safe_dump(doc))),
                        "-c", demo)
     assert (code, out.strip()) == (0, "no changes")
-    assert yaml.safe_load(export(capsys, demo))["assignments"] == {"+15550100": "Sales"}
+    assert yaml.safe_load(export(capsys, demo))["assignments"] == {"+15550100": "Sales",
+                                                                   "+15550101": {"ivr": "Main"}}
 
 
 def test_given_a_partial_section_when_imported_then_the_rest_is_kept_unless_pruned(
@@ -99,7 +100,7 @@ def test_given_a_partial_section_when_imported_then_the_rest_is_kept_unless_prun
     ("assignments:\n", "assignments:\n  '(555) 0100': Sales\n",
      "assignments.+15550100: number +15550100 is given twice: also at "),
     ("assignments:\n", "assignments:\n  '+15550100': Sales\n",
-     "line 67, column 3: key '+15550100' is given twice in one mapping (first at line 66)"),
+     "line 104, column 3: key '+15550100' is given twice in one mapping (first at line 103)"),
 ])
 def test_given_a_duplicate_in_a_section_when_imported_then_refused_naming_both_places(
         demo, capsys, tmp_path, old, new, message):

@@ -84,8 +84,12 @@ def test_given_the_demo_when_imported_then_its_scheme_is_saved_and_assigned(cfg,
     code, out, _ = run(capsys, "project", "import", str(DEMO), "-c", cfg)
     assert code == 0
     assert "+ schemes Sales" in out and "~ assignments +15550100: None -> 'Sales'" in out
+    assert "+ voicemail General" in out and "+ menus Main" in out
+    assert "~ assignments +15550101: None -> {'ivr': 'Main'}" in out
     _, listed, _ = run(capsys, "schemes", "list", "-c", cfg)
-    assert listed.splitlines()[1].split() == ["Sales", "sequential", "2", "+15550100"]
+    assert listed.splitlines()[1].split() == ["Sales", "sequential", "3", "+15550100"]
+    assert run(capsys, "menus", "list", "-c", cfg)[1] == "Main  numbers: +15550101\n"
+    assert run(capsys, "voicemail", "list", "-c", cfg)[1] == "General  numbers: -\n"
 
 
 def test_given_a_person_renamed_in_people_and_scheme_when_imported_then_both_follow(
@@ -106,15 +110,17 @@ def test_given_a_scheme_dropped_from_the_document_when_imported_then_it_and_its_
         cfg, capsys, tmp_path):
     run(capsys, "project", "import", str(DEMO), "-c", cfg)
     doc = yaml.safe_load(run(capsys, "project", "export", "-c", cfg)[1])
-    doc.update(schemes=[], assignments={})
+    doc.update(schemes=[], menus=[], assignments={})  # the menu leads to the scheme
     doc["employees"] = [e for e in doc["employees"] if e["full_name"] != "Bob Jones"]
     doc["sip_accounts"] = [a for a in doc["sip_accounts"] if a["login"] != "bob"]
     doc["numbers"][0]["fallback"] = None
+    doc["numbers"][1]["employee"] = "Alice Smith"
 
     code, out, _ = imported(cfg, capsys, tmp_path, yaml.safe_dump(doc), "--prune")
 
     assert code == 0
     assert "- schemes Sales" in out and "~ assignments +15550100: 'Sales' -> None" in out
+    assert "- menus Main" in out and "~ assignments +15550101: {'ivr': 'Main'} -> None" in out
     assert "- employees Bob Jones" in out
     assert yaml.safe_load(run(capsys, "project", "export", "-c", cfg)[1]) == doc
 
@@ -160,9 +166,9 @@ def test_given_a_hand_written_scheme_when_imported_twice_then_no_changes(cfg, ca
 
 @pytest.mark.parametrize("old, new, message", [
     ("- 09:00-18:00", "- 18:01-08:59",
-     "project.yaml, line 39: schemes[0]: scheme 'Sales', branch 'weekdays': key 'schedule': "),
+     "project.yaml, line 65: schemes[0]: scheme 'Sales', branch 'weekdays': key 'schedule': "),
     ("  '+15550100': Sales", "  '+15559999': Sales",
-     "project.yaml, line 66: assignments.+15559999: number '+15559999': not a company number"),
+     "project.yaml, line 103: assignments.+15559999: number '+15559999': not a company number"),
     ("  '+15550100': Sales", "  '+15550100': Gone", "scheme 'Gone': no such scheme"),
 ])
 def test_given_a_bad_scheme_section_when_imported_then_refused_and_nothing_changed(
