@@ -12,16 +12,18 @@ from dataclasses import dataclass
 
 from .directory import Directory
 from .names import BadName, clean_name, clean_text, name_key, shown
+from .remote import REMOTE_KINDS, parse_order
 from .schedule import ScheduleError, WeeklySchedule, format_ranges
 
 SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
-                   "scheme", "ivr", "voicemail")
+                   "scheme", "ivr", "voicemail") + REMOTE_KINDS
 # Accepted by the model (so saved schemes and YAML can name them) but refused by `validate`
 # until their behaviour exists: never silently ignored.
-PLANNED_KINDS = ("queue", "webhook", "crm_manager")
-# Kinds that take the caller over (answer, play, listen): alone in a block of a parallel
-# scheme, since nothing can ring beside them.
+PLANNED_KINDS = ("queue",)
+# Kinds that take the caller over (answer, play, listen) or decide at call time what rings:
+# alone in a block of a parallel scheme, since nothing can ring beside them.
 MEDIA_KINDS = ("ivr", "voicemail")
+ALONE_KINDS = MEDIA_KINDS + REMOTE_KINDS
 DIRECTION_KINDS = SUPPORTED_KINDS + PLANNED_KINDS
 SCHEME_KINDS = ("sequential", "parallel")
 MAX_TIMEOUT = 600
@@ -186,6 +188,11 @@ def direction_problem(d: Direction, known: Known) -> str | None:
         return f"direction {d}: no such IVR menu"
     if d.kind == "voicemail" and d.target not in known.boxes:
         return f"direction {d}: no such voicemail box"
+    if d.kind == "crm_manager":
+        try:
+            parse_order(d.target)
+        except ValueError as exc:
+            return f"direction {d}: {exc}"
     if d.kind == "phone_number" and not PHONE_NUMBER.fullmatch(d.target):
         return f"direction {d}: not a phone number (3 to 15 digits, optional leading +)"
     if d.kind == "sip_uri" and not SIP_URI.fullmatch(d.target):
@@ -215,10 +222,11 @@ def _scheme_problems(scheme: Scheme, known: Known):
                 yield Problem(s, b, i, f"timeout {t} s: must be between 1 and {MAX_TIMEOUT}")
             if not block.directions:
                 yield Problem(s, b, i, "has no directions")
-            media = [d for d in block.directions if d.kind in MEDIA_KINDS]
+            media = [d for d in block.directions if d.kind in ALONE_KINDS]
             if media and scheme.kind == "parallel" and len(block.directions) > 1:
                 yield Problem(s, b, i, f"direction {media[0]}: must be alone in its block "
-                                       f"(nothing can ring beside a menu or voicemail)")
+                                       f"(nothing can ring beside a menu, voicemail, "
+                                       f"webhook or CRM lookup)")
             for d in block.directions:
                 message = direction_problem(d, known)
                 if message:

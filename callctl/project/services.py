@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import sessionmaker
 
+from ..crm import service as crm
 from ..directory.service import DirectoryService
+from ..outgoing import service as outgoing
 from ..prompts.service import PromptService
 from ..routing import service as routing
 from ..schemes import service as schemes
@@ -20,6 +22,8 @@ class Services:
     routing: routing.RoutingService
     prompts: PromptService
     country: str = "US"
+    outgoing: outgoing.OutgoingService | None = None
+    crm: crm.CrmService | None = None
 
 
 def build_services(maker: sessionmaker, *, mailer=None, seats_included: int = 3,
@@ -27,10 +31,10 @@ def build_services(maker: sessionmaker, *, mailer=None, seats_included: int = 3,
     """`clock` (tests): `clock=lambda: datetime` for the services."""
     directory = DirectoryService(maker, mailer=mailer, seats_included=seats_included,
                                  country=country, **clock)
-    for module in (schemes, routing):
+    for module in (schemes, routing, outgoing, crm):
         for kind, find, detach in module.usage_checkers():
             directory.register_usage_checker(kind, find, detach)
-        for kind, hook in module.rename_hooks():
+        for kind, hook in getattr(module, "rename_hooks", list)():
             directory.register_rename_hook(kind, hook)
     prompts: PromptService | None = None
     # Menus and boxes may only play prompts that exist; prompts they play stay.
@@ -39,7 +43,9 @@ def build_services(maker: sessionmaker, *, mailer=None, seats_included: int = 3,
     prompts = PromptService(maker, usages=menus.prompt_usages,
                             on_change=DirectoryService.bump_version, **clock)
     return Services(directory, schemes.SchemeService(maker, directory, country=country,
-                                                     **clock), menus, prompts, country)
+                                                     **clock), menus, prompts, country,
+                    outgoing.OutgoingService(maker, directory, country),
+                    crm.CrmService(maker, country, **clock))
 
 
 def from_config(cfg, maker: sessionmaker | None = None) -> Services:

@@ -22,8 +22,9 @@ from .directory_models import Department, Employee
 from .models import Base, CallRecord
 
 # ivr: the caller ended the call in a menu by choice (nobody needs to call back)
+# barred: an outgoing call the SIP account may not make; failed: one that could not be placed
 OUTCOMES = ("answered", "missed", "voicemail", "ivr", "fallback", "not_in_service",
-            "in_progress")
+            "barred", "failed", "in_progress")
 LEG_RESULTS = ("answered", "no_answer", "busy", "failed", "cancelled", "skipped")
 UNANSWERED = ("no_answer", "busy", "failed", "cancelled")  # it rang, nobody picked up there
 TAG_MAX = 64
@@ -136,6 +137,14 @@ class CallLog:
             rec.answered_by, rec.answered_department = employee, department
             rec.answered_leg, rec.answered_at = leg, _utc(at)
             rec.ring_seconds = _seconds(rec.started_at, at)
+
+    def outgoing(self, call_id: str, employee: str | None, caller_id: str,
+                 number: str) -> None:
+        """A staff phone's call went out to `number` (E.164) showing `caller_id`."""
+        with self._tx() as s:
+            if (rec := s.get(CallRecord, call_id)) is not None:
+                rec.direction, rec.employee, rec.caller_id = "outgoing", employee, caller_id
+                rec.number = number
 
     def voicemail_started(self, call_id: str, box: str) -> None:
         with self._tx() as s:
