@@ -115,7 +115,7 @@ def outside_number(dialled: str, catalog: Catalog, country: str) -> str | None:
     company number and not a feature code); else None."""
     directory = catalog.directory
     if directory.by_extension(dialled) is not None or directory.number(dialled) is not None \
-            or dialled in catalog.routes or not dialled[:1].isdigit() and dialled[:1] != "+":
+            or dialled in catalog.routes or dialled[:1] in "*#":  # "" too
         return None
     try:
         number = to_e164(dialled, country)

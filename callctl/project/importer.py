@@ -18,13 +18,14 @@ from sqlalchemy.orm import sessionmaker
 from ..yamldoc import Document
 from .directory_sections import DEPARTMENTS, EMPLOYEES, NUMBERS, SIP_ACCOUNTS
 from .document import read_document
+from .outgoing_sections import OUTGOING
 from .prompt_sections import PROMPTS
 from .scheme_sections import SCHEMES
 from .services import Services
 
 # In the order they are applied: a section after those it names. Retracting runs the
 # other way round. Menus, voicemail boxes, prompts and queues join this list.
-SECTIONS = [PROMPTS, DEPARTMENTS, EMPLOYEES, SIP_ACCOUNTS, NUMBERS, SCHEMES]
+SECTIONS = [PROMPTS, DEPARTMENTS, EMPLOYEES, SIP_ACCOUNTS, NUMBERS, SCHEMES, OUTGOING]
 
 
 def export_project(services: Services) -> dict:
