@@ -37,7 +37,7 @@ class ClickToCall:
             if not logins:
                 raise ClickError(f"from: {who!r} has no registered SIP phone to ring first")
             login = logins[0]
-        elif any(a.login == who for a in directory.sip_accounts):
+        elif directory.by_login(who) or any(a.login == who for a in directory.sip_accounts):
             if not presence.sip_reachable(who):
                 raise ClickError(f"from: SIP account {who!r} is not registered")
             login, employee = who, directory.by_login(who)

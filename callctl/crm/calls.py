@@ -32,6 +32,17 @@ class NoCrm:
         return None, "no CRM is configured"
 
 
+def never_raises(hook):
+    """A CRM hook that fails is logged; the call it was called from goes on."""
+    def guarded(self, *args):
+        try:
+            hook(self, *args)
+        except Exception as exc:
+            log.event("crm.hook_failed", logging.WARNING, hook=hook.__name__, error=repr(exc))
+    guarded.__name__ = hook.__name__
+    return guarded
+
+
 class CallCrm(NoCrm):
     def __init__(self, config, service=None, events=None, http=None, catalog=None):
         """`config`: config.CrmConfig; `service`: CrmService (cards; built-in lookups);
@@ -53,12 +64,14 @@ class CallCrm(NoCrm):
                               "direction": call.direction or call.kind,
                               "caller": call.caller_number, "number": call.dialled, **more})
 
+    @never_raises
     def started(self, call) -> None:
         self._event("call.started", call)
         if self.config.cards and call.kind == "inbound" and self.service is not None \
                 and call.caller_number not in ANONYMOUS:
             self._background(self.service.card_for_caller, call.caller_number)
 
+    @never_raises
     def answered(self, call, leg) -> None:
         employee = leg.employee
         if call.direction == "outgoing":  # the person called out; the employee dialled
@@ -66,6 +79,7 @@ class CallCrm(NoCrm):
         self._event("call.answered", call, employee=employee,
                     crm_user_id=self.crm_user(employee))
 
+    @never_raises
     def ended(self, call, outcome: str) -> None:
         employee = call.answered.employee if call.answered is not None else None
         if call.direction == "outgoing":

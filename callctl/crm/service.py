@@ -260,7 +260,7 @@ def client_view(c: Client) -> dict:
     return {"id": c.id, "name": c.name, "company": c.company, "phones": [p.number for p in
                                                                          c.phones],
             "emails": list(c.emails or []), "address": c.address, "comment": c.comment,
-            "created_at": c.created_at.isoformat()}
+            "created_at": _iso(c.created_at)}
 
 
 def _employee_name(s: Session, employee_id: int | None) -> str | None:
@@ -275,7 +275,13 @@ def entity_view(s: Session, e: CrmEntity) -> dict:
 def task_view(s: Session, t: CrmTask) -> dict:
     return {"id": t.id, "kind": t.kind, "title": t.title, "client_id": t.client_id,
             "call_id": t.call_id, "responsible": _employee_name(s, t.responsible_id),
-            "due_at": t.due_at.isoformat(), "done": t.done_at is not None}
+            "due_at": _iso(t.due_at), "done": t.done_at is not None}
+
+
+def _iso(at: datetime) -> str:
+    """UTC, with its offset (SQLite hands back naive values, stored as UTC)."""
+    return (at.astimezone(timezone.utc) if at.tzinfo else at.replace(tzinfo=timezone.utc)) \
+        .isoformat()
 
 
 def _client(s: Session, client_id) -> Client:

@@ -5,6 +5,7 @@ to the call log and the call goes on with the next block at once."""
 from __future__ import annotations
 
 import logging
+import math
 
 from ... import log
 from ...domain.planner import plan_direction
@@ -48,7 +49,7 @@ async def run_manager(ctx, step: Manager, deadline: float | None) -> Outcome:
 
 async def _follow(ctx, where: str, direction: Direction, end: float, off_hours: bool,
                   why: str = "") -> Outcome:
-    seconds = max(1, int(end - ctx.loop_time()))
+    seconds = max(1, math.ceil(end - ctx.loop_time()))  # the block's end bounds it
     plan = plan_direction(direction, ctx.s.catalog(), ctx.s.presence(), now(), ctx.s.timezone,
                           seconds, off_hours)
     ctx.call.route.append(f"{where} -> {direction}" + (f" ({why})" if why else ""))
