@@ -213,7 +213,8 @@ class CrmService:
             if open_only:
                 q = q.where(CrmTask.done_at.is_(None))
             if employee is not None:
-                q = q.where(CrmTask.responsible_id == _employee_id(s, employee))
+                q = q.where(CrmTask.responsible_id == _employee_id(s, employee,
+                                                                   field="employee"))
             return [task_view(s, t) for t in s.scalars(q)]
 
     def finish_task(self, task_id: int) -> dict:
@@ -233,7 +234,7 @@ class CrmService:
             raise CrmError("crm_user_id", "required")
         with self._sessions.begin() as s:
             DirectoryService.bump_version(s)  # the daemon reloads the mapping with it
-            employee_id = _employee_id(s, employee)
+            employee_id = _employee_id(s, employee, field="employee")
             s.execute(delete(CrmUser).where(or_(CrmUser.crm_user_id == crm_user_id,
                                                 CrmUser.employee_id == employee_id)))
             s.add(CrmUser(crm_user_id=crm_user_id, employee_id=employee_id))
@@ -291,12 +292,13 @@ def _client(s: Session, client_id) -> Client:
     return client
 
 
-def _employee_id(s: Session, name, strict: bool = True) -> int | None:
+def _employee_id(s: Session, name, strict: bool = True,
+                 field: str = "responsible") -> int | None:
     if name is None:
         return None
     found = s.scalar(select(Employee.id).where(Employee.full_name == name))
     if found is None and strict:
-        raise CrmError("responsible", f"no employee named {shown(name)}")
+        raise CrmError(field, f"no employee named {shown(name)}")
     return found
 
 

@@ -22,8 +22,9 @@ REQUEST_TIMEOUT_S = 5
 
 
 class Receiver:
-    def __init__(self, url: str, secret: str, backoff: Backoff | None = None):
-        self.url, self.secret = url, secret
+    def __init__(self, url: str, secret: str, backoff: Backoff | None = None,
+                 attempts: int = MAX_ATTEMPTS):
+        self.url, self.secret, self.attempts = url, secret, attempts
         self.queue: asyncio.Queue = asyncio.Queue(QUEUE_MAX)
         self.backoff = backoff or Backoff(base=0.5, cap=30)
         self.delivered = self.dropped = self.retries = 0
@@ -59,13 +60,13 @@ class CrmEvents:
         while True:
             event = await r.queue.get()
             body, headers = signed(event, r.secret)
-            for attempt in range(1, MAX_ATTEMPTS + 1):
+            for attempt in range(1, r.attempts + 1):
                 error = await self._deliver(r.url, body, headers)
                 if error is None:
                     r.delivered += 1
                     r.backoff.reset()
                     break
-                if attempt == MAX_ATTEMPTS:
+                if attempt == r.attempts:
                     r.dropped += 1
                     log.event("crm.event_dropped", logging.WARNING, url=r.url,
                               event=event["event"], call=event["call_id"], reason=error,
