@@ -16,8 +16,9 @@ class Handler:
     """`answer(path, body) -> (status, body or text, delay_s)`; every request is kept in
     `received` as (path, parsed JSON, whether the signature was right)."""
 
-    def __init__(self, secret: str = "s" * 32, answer=None):
+    def __init__(self, secret: str = "s" * 32, answer=None, port: int = 0):
         self.secret, self.answer = secret, answer or (lambda path, body: (200, {}, 0))
+        self.port = port
         self.received: list[tuple[str, object, bool]] = []
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -40,7 +41,7 @@ class Handler:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
