@@ -69,7 +69,8 @@ class OutgoingSection:
         rules = [{**({r["scope"]: r["owner"]} if r["scope"] != "company" else
                      {"company": True}), **({"prefix": r["prefix"]} if r["prefix"] else {}),
                   "number": r["number"]} for r in services.outgoing.list_rules()]
-        return {"outgoing": {"rules": rules, "barred": services.outgoing.list_bans()}}
+        barred = services.outgoing.list_bans()
+        return {"outgoing": {"rules": rules, "barred": barred}} if rules or barred else {}
 
     def plan(self, services, wanted: Wanted, prune: bool) -> Plan:
         stored = {(r["scope"], r["owner"] or "", r["prefix"] or ""): r

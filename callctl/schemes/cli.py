@@ -79,11 +79,11 @@ def run(args: argparse.Namespace, cfg, services) -> int:
     from ..directory.errors import DirectoryError
     service = services.schemes
     try:
-        if args.command == "simulate" and (args.from_ or args.dial):
+        if args.command == "simulate" and (args.from_ or args.dial) is not None:
             from ..outgoing.cli import simulate_outgoing
             return simulate_outgoing(args, cfg, services)
         if args.command == "simulate":
-            missing = [f"--{o}" for o in ("number", "caller", "at") if not getattr(args, o)]
+            missing = [f"--{o}" for o in ("number", "caller", "at") if getattr(args, o) is None]
             if missing:
                 return refuse(f"simulate needs {', '.join(missing)} (or --from and --dial "
                               f"for an outgoing call)", as_json=args.json, field=missing[0][2:])
