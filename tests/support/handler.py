@@ -20,6 +20,7 @@ class Handler:
         self.secret, self.answer = secret, answer or (lambda path, body: (200, {}, 0))
         self.port = port
         self.received: list[tuple[str, object, bool]] = []
+        self.headers: list[dict] = []  # of each request, in the same order
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -27,6 +28,7 @@ class Handler:
         raw = await request.read()
         body = json.loads(raw) if raw else None
         path = request.path_qs
+        self.headers.append(dict(request.headers))
         self.received.append((path, body, verify(self.secret, raw,
                                                  request.headers.get(SIGNATURE_HEADER))))
         status, out, delay = self.answer(path, body)
