@@ -159,8 +159,9 @@ def _report(args, call_log: CallLog, zone: ZoneInfo) -> int:
     if args.json:
         print(json.dumps([vars(s) for s in stats], indent=2))
         return 0
-    _table(("employee", "answered", "missed", "talk time"),
-           [[s.employee, s.answered, s.missed, _hms(s.talk_seconds)] for s in stats],
+    _table(("employee", "answered", "missed", "talk time", "outgoing", "outgoing talk"),
+           [[s.employee, s.answered, s.missed, _hms(s.talk_seconds), s.outgoing,
+             _hms(s.outgoing_talk_seconds)] for s in stats],
            empty="(no calls in this period)")
     return 0
 
@@ -183,7 +184,8 @@ def _call(rec, zone: ZoneInfo) -> dict:
             "department": rec.answered_department, "answered_leg": rec.answered_leg,
             "answered_at": _iso(rec.answered_at, zone), "ended_at": _iso(rec.ended_at, zone),
             "ring_seconds": rec.ring_seconds, "talk_seconds": rec.talk_seconds,
-            "outcome": rec.outcome, "detail": rec.detail, "category": rec.category,
+            "outcome": rec.outcome, "detail": rec.detail, "employee": rec.employee,
+            "caller_id": rec.caller_id, "category": rec.category,
             "value": rec.value, "comment": rec.comment}
 
 

@@ -80,6 +80,8 @@ class EmployeeStats:
     answered: int
     missed: int  # legs that rang this employee and were not answered
     talk_seconds: float
+    outgoing: int = 0  # outside calls the employee made (answered or not)
+    outgoing_talk_seconds: float = 0.0
 
 
 class CallLog:
@@ -282,19 +284,28 @@ class CallLog:
         missed = (select(CallLeg.employee, func.count())
                   .where(CallLeg.employee.is_not(None), CallLeg.result.in_(UNANSWERED))
                   .group_by(CallLeg.employee))
+        made = (select(CallRecord.employee, func.count(),
+                       func.coalesce(func.sum(CallRecord.talk_seconds), 0.0))
+                .where(CallRecord.direction == "outgoing", CallRecord.employee.is_not(None))
+                .group_by(CallRecord.employee))
         if since is not None:
             answered = answered.where(CallRecord.started_at >= _utc(since))
             missed = missed.where(CallLeg.rang_from >= _utc(since))
+            made = made.where(CallRecord.started_at >= _utc(since))
         if until is not None:
             answered = answered.where(CallRecord.started_at < _utc(until))
             missed = missed.where(CallLeg.rang_from < _utc(until))
+            made = made.where(CallRecord.started_at < _utc(until))
         with self._sessions() as s:
             took = {name: (n, talk) for name, n, talk in s.execute(answered)}
             lost = dict(s.execute(missed).all())
+            out = {name: (n, talk) for name, n, talk in s.execute(made)}
         stats = []
-        for name in sorted(took.keys() | lost.keys()):
+        for name in sorted(took.keys() | lost.keys() | out.keys()):
             count, talk = took.get(name, (0, 0.0))
-            stats.append(EmployeeStats(name, count, lost.get(name, 0), round(talk, 3)))
+            calls, out_talk = out.get(name, (0, 0.0))
+            stats.append(EmployeeStats(name, count, lost.get(name, 0), round(talk, 3),
+                                       calls, round(out_talk, 3)))
         return stats
 
 

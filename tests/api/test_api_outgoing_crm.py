@@ -12,6 +12,21 @@ from callctl.store.api_tokens import ApiTokens
 from .conftest import Company
 
 
+class Placed:
+    """Stands in for the daemon's ClickToCall (the real one is in test_outgoing_live)."""
+
+    def __init__(self):
+        self.calls = []
+
+    async def place(self, who, to):
+        self.calls.append((who, to))
+        return {"call_id": "callctl-click-1", "from": "olga", "employee": who, "to": to,
+                "state": "ringing the employee"}
+
+
+PLACED = Placed()
+
+
 @pytest.fixture
 async def api(database):
     services = build_services(database)
@@ -24,7 +39,7 @@ async def api(database):
     d.add_sip_account("Olga Operator", login="olga")
     d.add_number("+15550100", "Olga Operator")
     client = TestClient(TestServer(make_api(
-        d, tokens, more=lambda run: outgoing_routes(services.outgoing, run)
+        d, tokens, more=lambda run: outgoing_routes(services.outgoing, run, PLACED)
         + crm_routes(services.crm, run))))
     await client.start_server()
     yield Company(d, tokens, client, None, staff["manager"], staff["operator"], None, None)
@@ -102,3 +117,23 @@ async def test_given_crm_users_when_mapped_then_listed(api):
         {"users": {"u-9": "Olga Operator"}}
     assert (await api.call("PUT", "/crm/users/u-9", api.operator,
                            json={"employee": "Olga Operator"}))[0] == 403
+
+
+async def test_given_the_outgoing_and_crm_routes_when_documented_then_valid_openapi(api):
+    from openapi_spec_validator import validate
+    async with api.client.get("/api/v1/openapi.json") as r:
+        doc = await r.json()
+    validate(doc)
+    assert {"/outgoing/rules", "/outgoing/bans/{login}", "/clients/{id}/entities",
+            "/tasks", "/crm/users/{user}"} <= {p.removeprefix("/api/v1") for p in doc["paths"]}
+
+
+async def test_given_an_operator_when_clicking_to_call_then_only_from_their_own_phone(api):
+    status, err = await api.call("POST", "/calls", api.operator,
+                                 json={"from": "Max Manager", "to": "+15557654321"})
+    assert status == 403 and err["error"]["field"] == "from"
+    status, placed = await api.call("POST", "/calls", api.operator,
+                                    json={"from": "Olga Operator", "to": "+15557654321"})
+    assert status == 201 and PLACED.calls[-1] == ("Olga Operator", "+15557654321")
+    status, err = await api.call("POST", "/calls", api.manager, json={"from": "x"})
+    assert status == 400 and err["error"]["field"] == "to"
