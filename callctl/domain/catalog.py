@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from .directory import Directory
 from .ivr import MENU_ONLY_KINDS, IvrMenu
+from .queue import CallQueue
 from .scheme import Direction, Known, Scheme, direction_problem, validate
 from .voicemail import VoicemailBox
 
-ROUTE_KINDS = ("scheme", "ivr", "voicemail")  # what a company number can be served by
+ROUTE_KINDS = ("scheme", "ivr", "voicemail", "queue")  # what can serve a company number
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,10 @@ class Catalog:
     menus: Mapping[str, IvrMenu] = field(default_factory=dict)
     boxes: Mapping[str, VoicemailBox] = field(default_factory=dict)
     routes: Mapping[str, Direction] = field(default_factory=dict)  # number -> what serves it
+    queues: Mapping[str, CallQueue] = field(default_factory=dict)
 
     def known(self) -> Known:
-        return Known(self.directory, self.schemes, self.menus, self.boxes)
+        return Known(self.directory, self.schemes, self.menus, self.boxes, self.queues)
 
 
 def menu_problems(menu: IvrMenu, known: Known, prompts=None) -> list[str]:
@@ -57,6 +59,13 @@ def box_problems(box: VoicemailBox, directory: Directory, prompts=None) -> list[
     return [f"voicemail box {box.name!r}: {p}" for p in out]
 
 
+def queue_problems(queue: CallQueue, known: Known, prompts=None) -> list[str]:
+    out = [f"operator {i}: {message}" for i, d in enumerate(queue.operators, 1)
+           if (message := direction_problem(d, known))]
+    out += _prompt_problems(queue.prompts(), prompts)
+    return [f"queue {queue.name!r}: {p}" for p in out]
+
+
 def _prompt_problems(prompts, uploaded) -> list[str]:
     if uploaded is None:
         return []
@@ -75,12 +84,14 @@ def route_problem(number: str, route: Direction, catalog: Catalog) -> str | None
 def problems(catalog: Catalog, prompts=None) -> list[str]:
     """Everything wrong across the catalog, each naming where; empty when it is fine."""
     known = catalog.known()
-    out = [str(p) for p in validate(catalog.schemes, catalog.directory,
-                                    menus=catalog.menus, boxes=catalog.boxes)]
+    out = [str(p) for p in validate(catalog.schemes, catalog.directory, menus=catalog.menus,
+                                    boxes=catalog.boxes, queues=catalog.queues)]
     for menu in catalog.menus.values():
         out += menu_problems(menu, known, prompts)
     for box in catalog.boxes.values():
         out += box_problems(box, catalog.directory, prompts)
+    for queue in catalog.queues.values():
+        out += queue_problems(queue, known, prompts)
     for number, route in catalog.routes.items():
         if (message := route_problem(number, route, catalog)) is not None:
             out.append(message)
@@ -106,6 +117,8 @@ def usages(catalog: Catalog, kind: str, name: str) -> list[str]:
     if kind in ("employee", "department"):
         out += [f"voicemail box {b.name!r} notifies it" for b in catalog.boxes.values()
                 if (kind, name) in b.notify]
+    out += [f"queue {q.name!r}, operator {i}" for q in catalog.queues.values()
+            for i, d in enumerate(q.operators, 1) if (d.kind, d.target) == (kind, name)]
     return out
 
 
@@ -116,4 +129,6 @@ def prompt_usages(catalog: Catalog, name: str) -> list[str]:
     out += [f"voicemail box {b.name!r}" for b in catalog.boxes.values()
             if b.greeting is not None and b.greeting.source == "upload"
             and b.greeting.name == name]
+    out += [f"queue {q.name!r}" for q in catalog.queues.values()
+            if any(p.source == "upload" and p.name == name for p in q.prompts())]
     return out

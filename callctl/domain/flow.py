@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
     from .ivr import IvrMenu
+    from .queue import CallQueue
     from .voicemail import VoicemailBox
 
 # Q.850 causes a call can end with when nobody takes it; the channel driver turns them into
@@ -75,6 +76,14 @@ class Voicemail:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """Wait in a call queue for an operator; `timeout` is the block's budget (the queue's
+    own max_wait applies too: the shorter wins), then the call goes on."""
+    queue: "CallQueue"
+    timeout: int
+
+
+@dataclass(frozen=True)
 class Announce:
     """A prompt. With `cause` it is played as early media (the call is not answered, so not
     billed) and the call ends with that cause; without, the call goes on afterwards."""
@@ -83,7 +92,7 @@ class Announce:
     outcome: str = "missed"  # what the call log says when the call ends here
 
 
-Step = Union[Ring, Menu, Voicemail, Announce]
+Step = Union[Ring, Menu, Voicemail, Queue, Announce]
 
 NOBODY_AVAILABLE = Announce(Prompt("vm-nobodyavail", "asterisk"), NO_ANSWER, "missed")
 NOT_IN_SERVICE = Announce(Prompt("ss-noservice", "asterisk"), UNALLOCATED, "not_in_service")

@@ -16,9 +16,10 @@ from functools import cached_property
 
 from .catalog import Catalog
 from .directory import Department, Employee, Presence
-from .flow import NOBODY_AVAILABLE, NOT_IN_SERVICE, Menu, Ring, Step, Target, Voicemail
+from .flow import NOBODY_AVAILABLE, NOT_IN_SERVICE, Menu, Queue, Ring, Step, Target, Voicemail
+from .queue import operators
 from .remote import REMOTE_KINDS, Manager, Webhook, parse_order
-from .scheme import Branch, Direction, Scheme
+from .scheme import ALONE_KINDS, MEDIA_KINDS, Branch, Direction, Scheme
 from .schedule import describe_minute, minute_of_week, zone
 
 DEFAULT_STICKY_TIMEOUT = 30  # only when the chosen branch has no block to borrow it from
@@ -146,8 +147,19 @@ class _Walk:
     # -- directions that are steps of their own --
 
     def media(self, d: Direction, timeout: int, indent: str) -> None:
-        """A menu or a voicemail box: a step of its own, never skipped for presence."""
-        if d.kind == "ivr":
+        """A menu, a voicemail box or a queue: a step of its own. A queue nobody of can
+        take calls now is skipped at once, like an offline person."""
+        if d.kind == "queue":
+            queue = self.catalog.queues.get(d.target)
+            if queue is None:
+                self.note(indent, "skip {}: no such queue", d)
+            elif not operators(queue, self.directory, self.presence):
+                self.note(indent, "skip {}: no operator is online and reachable", d)
+            else:
+                self.note(indent, "step {}: queue {!r} ({}), waiting up to {} s",
+                          self.add(Queue(queue, timeout)), queue.name, queue.strategy,
+                          min(timeout, queue.max_wait))
+        elif d.kind == "ivr":
             menu = self.catalog.menus.get(d.target)
             if menu is None:
                 self.note(indent, "skip {}: no such IVR menu", d)
@@ -201,7 +213,7 @@ class _Walk:
         """One direction as the steps it makes."""
         if d.kind == "scheme":
             self.nested(d, stack, indent)
-        elif d.kind in ("ivr", "voicemail"):
+        elif d.kind in MEDIA_KINDS:
             self.media(d, t, indent)
         elif d.kind in REMOTE_KINDS:
             self.remote(d, t, indent)
@@ -214,7 +226,7 @@ class _Walk:
                 self.note(indent, "skip {}: {}", d, why)
 
     def parallel_block(self, directions, t: int, stack, indent: str):
-        if len(directions) == 1 and directions[0].kind in ("ivr", "voicemail") + REMOTE_KINDS:
+        if len(directions) == 1 and directions[0].kind in ALONE_KINDS:
             self.one(directions[0], t, stack, indent)
             return
         targets, nested = [], []
@@ -355,7 +367,8 @@ def plan_direction(direction: Direction, catalog: Catalog, presence: Presence, a
     walk = _Walk(catalog, minute_of_week(at.astimezone(zone(tz))), presence)
     walk.off_hours = off_hours
     # A menu chosen from a menu lasts as long as the first one's budget allows.
-    walk.one(direction, DIRECT_BUDGET if direction.kind == "ivr" else timeout, (), "")
+    walk.one(direction, DIRECT_BUDGET if direction.kind in ("ivr", "queue") else timeout, (),
+             "")
     return PlanResult(tuple(walk.steps), reason=str(direction), events=tuple(walk.events))
 
 

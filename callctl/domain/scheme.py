@@ -16,13 +16,14 @@ from .remote import REMOTE_KINDS, parse_order
 from .schedule import ScheduleError, WeeklySchedule, format_ranges
 
 SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
-                   "scheme", "ivr", "voicemail") + REMOTE_KINDS
+                   "scheme", "ivr", "voicemail", "queue") + REMOTE_KINDS
 # Accepted by the model (so saved schemes and YAML can name them) but refused by `validate`
-# until their behaviour exists: never silently ignored.
-PLANNED_KINDS = ("queue",)
-# Kinds that take the caller over (answer, play, listen) or decide at call time what rings:
-# alone in a block of a parallel scheme, since nothing can ring beside them.
-MEDIA_KINDS = ("ivr", "voicemail")
+# until their behaviour exists: never silently ignored. (None today.)
+PLANNED_KINDS: tuple[str, ...] = ()
+# Kinds that take the caller over (answer, play, listen): alone in a block of a parallel
+# scheme, since nothing can ring beside them; nor beside what decides at call time what
+# rings (a webhook, a CRM lookup).
+MEDIA_KINDS = ("ivr", "voicemail", "queue")
 ALONE_KINDS = MEDIA_KINDS + REMOTE_KINDS
 DIRECTION_KINDS = SUPPORTED_KINDS + PLANNED_KINDS
 SCHEME_KINDS = ("sequential", "parallel")
@@ -160,6 +161,7 @@ class Known:
     schemes: Collection[str] = ()
     menus: Collection[str] = ()
     boxes: Collection[str] = ()
+    queues: Collection[str] = ()
 
     def __post_init__(self):
         logins = {a.login for a in self.directory.sip_accounts}
@@ -188,6 +190,8 @@ def direction_problem(d: Direction, known: Known) -> str | None:
         return f"direction {d}: no such IVR menu"
     if d.kind == "voicemail" and d.target not in known.boxes:
         return f"direction {d}: no such voicemail box"
+    if d.kind == "queue" and d.target not in known.queues:
+        return f"direction {d}: no such queue"
     if d.kind == "crm_manager":
         try:
             parse_order(d.target)
@@ -226,7 +230,7 @@ def _scheme_problems(scheme: Scheme, known: Known):
             if media and scheme.kind == "parallel" and len(block.directions) > 1:
                 yield Problem(s, b, i, f"direction {media[0]}: must be alone in its block "
                                        f"(nothing can ring beside a menu, voicemail, "
-                                       f"webhook or CRM lookup)")
+                                       f"queue, webhook or CRM lookup)")
             for d in block.directions:
                 message = direction_problem(d, known)
                 if message:
@@ -265,10 +269,11 @@ def _cycles(schemes: Mapping[str, Scheme]) -> list[Problem]:
 
 
 def validate(schemes: Mapping[str, Scheme], directory: Directory, *,
-             menus: Collection[str] = (), boxes: Collection[str] = ()) -> list[Problem]:
+             menus: Collection[str] = (), boxes: Collection[str] = (),
+             queues: Collection[str] = ()) -> list[Problem]:
     """Everything that stops these schemes from being saved; empty when they are fine.
-    `menus` and `boxes`: the IVR menus and voicemail boxes that directions may name."""
-    known = Known(directory, schemes, menus, boxes)
+    `menus`, `boxes`, `queues`: the IVR menus, voicemail boxes, queues directions may name."""
+    known = Known(directory, schemes, menus, boxes, queues)
     problems = []
     for name, scheme in schemes.items():
         if name != scheme.name:

@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..domain.catalog import Catalog, box_problems, menu_problems, prompt_usages, usages
+from ..domain.catalog import Catalog, box_problems, menu_problems, prompt_usages, \
+    queue_problems, usages
+from ..domain.queue import QueueError, queue_from_dict, queue_to_dict, rename_in_queue
 from ..domain.names import BadName, clean_name, name_key, shown
 from ..domain.ivr import IvrMenu, MenuError, menu_from_dict, menu_to_dict, rename_in_menu
 from ..domain.scheme import Direction, scheme_from_dict
@@ -26,7 +28,8 @@ from ..store.routing_models import NumberRoute, RoutingDocument
 from ..store.scheme_models import SchemeAssignment, StoredScheme
 
 KINDS = {"ivr": ("IVR menu", menu_from_dict, menu_to_dict),
-         "voicemail": ("voicemail box", box_from_dict, box_to_dict)}
+         "voicemail": ("voicemail box", box_from_dict, box_to_dict),
+         "queue": ("queue", queue_from_dict, queue_to_dict)}
 
 
 class RoutingError(ValueError):
@@ -53,7 +56,7 @@ def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
         raise RoutingError(f"{what}: key 'name': {exc}") from None
     try:
         return from_dict({**doc, "name": name})
-    except (MenuError, BoxError) as exc:
+    except (MenuError, BoxError, QueueError) as exc:
         raise RoutingError(str(exc)) from None
 
 
@@ -80,6 +83,7 @@ class RoutingService:
             catalog = _with(catalog, kind, item)
             prompts = self._prompt_names() if self._prompt_names is not None else None
             problems = (menu_problems(item, catalog.known(), prompts) if kind == "ivr"
+                        else queue_problems(item, catalog.known(), prompts) if kind == "queue"
                         else box_problems(item, catalog.directory, prompts))
             if problems:
                 raise RoutingError("\n".join(problems))
@@ -138,23 +142,16 @@ class RoutingService:
             used = usages(_catalog(s, self._directory.snapshot()), kind, name)
             return {**row.document, "used_by": used}
 
-    def snapshot(self) -> tuple[dict[str, IvrMenu], dict[str, VoicemailBox],
-                                dict[str, Direction]]:
-        """Menus, boxes, and the numbers they serve, for the daemon and simulate."""
+    def snapshot(self) -> Catalog:
+        """Menus, boxes, queues, and the numbers they serve (the rest of the Catalog
+        empty), for the daemon and simulate."""
         with self._sessions() as s:
-            return (*_documents(s), _routes(s))
+            return dataclasses.replace(_stored(s), routes=_routes(s))
 
     def prompt_usages(self, name: str) -> list[str]:
         """Where an uploaded prompt is played (PromptService refuses to delete it then)."""
         with self._sessions() as s:
-            menus, boxes = _documents(s)
-        return prompt_usages(Catalog(menus=menus, boxes=boxes), name)
-
-    def names(self) -> tuple[set[str], set[str]]:
-        """Menu names, box names: what scheme directions may refer to."""
-        with self._sessions() as s:
-            menus, boxes = _documents(s)
-            return set(menus), set(boxes)
+            return prompt_usages(_stored(s), name)
 
     # ---- internals ----------------------------------------------------------------------
 
@@ -165,6 +162,7 @@ class RoutingService:
             yield s
 
 
+RENAMERS = {"ivr": rename_in_menu, "voicemail": rename_in_box, "queue": rename_in_queue}
 _NAMES = {"employee": lambda e: e.full_name, "department": lambda d: d.name,
           "sip_account": lambda a: a.login}
 
@@ -175,9 +173,7 @@ def usage_checkers() -> list[tuple[str, Callable, None]]:
     refusal says where), not even by force: a menu option cannot be left leading nowhere."""
     def finder(kind: str):
         def find(s: Session, obj) -> list[str]:
-            menus, boxes = _documents(s)
-            return [f"{where} names it" for where in
-                    usages(Catalog(menus=menus, boxes=boxes), kind, _NAMES[kind](obj))]
+            return [f"{where} names it" for where in usages(_stored(s), kind, _NAMES[kind](obj))]
         return find
     return [(kind, finder(kind), None) for kind in _NAMES]
 
@@ -190,8 +186,7 @@ def rename_hooks() -> list[tuple[str, Callable]]:
             for row in s.scalars(select(RoutingDocument)):
                 _, from_dict, to_dict = KINDS[row.kind]
                 item = from_dict(row.document)
-                renamed = rename_in_menu(item, kind, old, new) if row.kind == "ivr" \
-                    else rename_in_box(item, kind, old, new)
+                renamed = RENAMERS[row.kind](item, kind, old, new)
                 if renamed is not item:
                     row.document = to_dict(renamed)  # a new dict: JSON columns track
                     row.updated_at = datetime.now(timezone.utc)  # assignment, not mutation
@@ -209,12 +204,19 @@ def _row(s: Session, kind: str, name) -> RoutingDocument | None:
                  if name_key(row.name) == key), None)
 
 
-def _documents(s: Session) -> tuple[dict[str, IvrMenu], dict[str, VoicemailBox]]:
-    menus, boxes = {}, {}
+def _documents(s: Session) -> dict[str, dict]:
+    """Every stored document, parsed: {"ivr": {name: IvrMenu}, "voicemail": ..., "queue": ...}."""
+    out: dict[str, dict] = {kind: {} for kind in KINDS}
     for row in s.scalars(select(RoutingDocument).order_by(RoutingDocument.name)):
         item = KINDS[row.kind][1](row.document)
-        (menus if row.kind == "ivr" else boxes)[item.name] = item
-    return menus, boxes
+        out[row.kind][item.name] = item
+    return out
+
+
+def _stored(s: Session) -> Catalog:
+    """Menus, boxes and queues only (what directory usage checks need)."""
+    docs = _documents(s)
+    return Catalog(menus=docs["ivr"], boxes=docs["voicemail"], queues=docs["queue"])
 
 
 def _routes(s: Session) -> dict[str, Direction]:
@@ -223,22 +225,23 @@ def _routes(s: Session) -> dict[str, Direction]:
 
 def _catalog(s: Session, directory) -> Catalog:
     """Everything stored, as the domain sees it (for checks and usages)."""
-    menus, boxes = _documents(s)
     schemes = {r.name: scheme_from_dict(r.document) for r in s.scalars(select(StoredScheme))}
     routes = {a.number: Direction("scheme", a.scheme.name)
               for a in s.scalars(select(SchemeAssignment))}
-    return Catalog(directory, schemes, menus, boxes, {**routes, **_routes(s)})
+    return dataclasses.replace(_stored(s), directory=directory, schemes=schemes,
+                               routes={**routes, **_routes(s)})
+
+
+_FIELDS = {"ivr": "menus", "voicemail": "boxes", "queue": "queues"}  # Catalog's fields
 
 
 def _with(catalog: Catalog, kind: str, item) -> Catalog:
-    if kind == "ivr":
-        return dataclasses.replace(catalog, menus={**catalog.menus, item.name: item})
-    return dataclasses.replace(catalog, boxes={**catalog.boxes, item.name: item})
+    field = _FIELDS[kind]
+    return dataclasses.replace(catalog, **{field: {**getattr(catalog, field), item.name: item}})
 
 
-def catalog_from(directory, schemes: tuple[dict, dict], routing: tuple) -> Catalog:
+def catalog_from(directory, schemes: tuple[dict, dict], routing: Catalog) -> Catalog:
     """The daemon's Catalog from the scheme and routing snapshots."""
     by_name, assigned = schemes
-    menus, boxes, routes = routing
-    return Catalog(directory, by_name, menus, boxes,
-                   {**{n: Direction("scheme", name) for n, name in assigned.items()}, **routes})
+    return dataclasses.replace(routing, directory=directory, schemes=by_name, routes={
+        **{n: Direction("scheme", name) for n, name in assigned.items()}, **routing.routes})

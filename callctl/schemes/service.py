@@ -186,10 +186,8 @@ class SchemeService:
         if same:
             raise _refuse(scheme.name, f"another scheme already has this name ({same[0]!r})")
         before = {name: _parse(r) for name, r in rows.items()}
-        menus = _menus(s)
-        boxes = s.scalars(select(RoutingDocument.name).where(RoutingDocument.kind == "voicemail"))
         _check({**before, scheme.name: scheme}, before, scheme.name,
-               self._directory.snapshot(), set(menus), set(boxes))
+               self._directory.snapshot(), routing_names(s))
         doc, now, replaced = scheme_to_dict(scheme), self._clock(), row is not None
         if row is None:
             row = StoredScheme(name=scheme.name, created_at=now, assignments=[])
@@ -242,12 +240,22 @@ def rename_hooks() -> list[tuple[str, Callable]]:
     return [(kind, _renamer(kind)) for kind in ("employee", "department")]
 
 
+def routing_names(s: Session) -> dict[str, set[str]]:
+    """The menus, voicemail boxes and queues a scheme's directions may name, as
+    `validate`'s keyword arguments."""
+    names: dict[str, set[str]] = {"menus": set(), "boxes": set(), "queues": set()}
+    field = {"ivr": "menus", "voicemail": "boxes", "queue": "queues"}
+    for kind, name in s.execute(select(RoutingDocument.kind, RoutingDocument.name)):
+        names[field[kind]].add(name)
+    return names
+
+
 def _check(after: Mapping[str, Scheme], before: Mapping[str, Scheme], name: str,
-           directory, menus: set[str], boxes: set[str]) -> None:
+           directory, names: dict[str, set[str]]) -> None:
     """Problems of the saved scheme, plus any it causes elsewhere (a new cycle, ...); older
     problems of other schemes (e.g. an employee renamed since) do not block this save."""
-    old = set(validate(before, directory, menus=menus, boxes=boxes))
-    problems = [p for p in validate(after, directory, menus=menus, boxes=boxes)
+    old = set(validate(before, directory, **names))
+    problems = [p for p in validate(after, directory, **names)
                 if p.scheme == name or p not in old]
     if problems:
         raise SchemeError(problems)

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import Base
 
-DOC_KINDS = ("ivr", "voicemail")
+DOC_KINDS = ("ivr", "voicemail", "queue")
 
 
 class RoutingDocument(Base):
     __tablename__ = "routing_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "ivr" | "voicemail"
+    kind: Mapped[str] = mapped_column(String(16))  # "ivr" | "voicemail" | "queue"
     name: Mapped[str] = mapped_column(String(128))
     document: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -28,13 +28,14 @@ class RoutingDocument(Base):
 
     __table_args__ = (
         UniqueConstraint("kind", "name", name="uq_routing_documents_kind_name"),
-        CheckConstraint("kind IN ('ivr', 'voicemail')", name="ck_routing_documents_kind"),
+        CheckConstraint("kind IN ('ivr', 'voicemail', 'queue')",
+                        name="ck_routing_documents_kind"),
     )
 
 
 class NumberRoute(Base):
-    """A company number served by a menu or a voicemail box itself (a number served by a
-    scheme is in scheme_assignments; a number has one or the other, never both)."""
+    """A company number served by a menu, a voicemail box or a queue itself (a number
+    served by a scheme is in scheme_assignments; a number has one or the other)."""
     __tablename__ = "number_routes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,5 +46,5 @@ class NumberRoute(Base):
     target: Mapped[str] = mapped_column(String(128))
 
     __table_args__ = (UniqueConstraint("number", name="uq_number_routes_number"),
-                      CheckConstraint("kind IN ('ivr', 'voicemail')",
+                      CheckConstraint("kind IN ('ivr', 'voicemail', 'queue')",
                                       name="ck_number_routes_kind"))

@@ -136,8 +136,7 @@ def test_given_an_existing_name_when_saved_with_replace_then_overwritten(s):
      "scheme 'Night', branch 'weekdays': key 'schedule': 18:01–08:59 crosses midnight: split "
      "it into 18:01–23:59 and 00:00–08:59"),
     (scheme_doc("Queue", {"queue": "support"}),
-     "scheme 'Queue', branch 'weekdays', block 1: direction queue 'support': not yet "
-     "supported"),
+     "scheme 'Queue', branch 'weekdays', block 1: direction queue 'support': no such queue"),
     ({"name": "Ring", "kind": "ringall", "branches": []},
      "scheme 'Ring': key 'kind': 'ringall' must be sequential or parallel"),
     ({"name": " ", "kind": "sequential", "branches": []},

@@ -2,13 +2,13 @@
 deals, tasks, CRM users); calls: who made an outgoing call and the caller ID it showed
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
