@@ -150,6 +150,8 @@ def test_seed_regional_offices_by_webhook_then_backup_then_voicemail(
     time.sleep(1.5)  # a message of about a second and a half
     call.hangup()
     daemon.wait_log("call.ended", call=recording["call"], outcome="voicemail", timeout=15)
+    daemon.wait_log("voicemail.stored", call=recording["call"], box="General", timeout=10)
+    assert ari.get("/recordings/stored") == []  # the message is kept, Asterisk's copy gone
     record = call_log(daemon).get(recording["call"])
     assert [(leg.target, leg.result) for leg in record.legs] == [
         (f"PJSIP/{REGIONAL}@carrier", "no_answer"),
@@ -215,6 +217,8 @@ def test_seed_crm_responsible_first_then_all_managers_then_mobiles_then_voicemai
     time.sleep(1.5)
     call.hangup()
     daemon.wait_log("call.ended", call=recording["call"], outcome="voicemail", timeout=15)
+    daemon.wait_log("voicemail.stored", call=recording["call"], box="General", timeout=10)
+    assert ari.get("/recordings/stored") == []  # the message is kept, Asterisk's copy gone
     legs = call_log(daemon).get(recording["call"]).legs
     bob, alice = (f"PJSIP/{daemon.accounts[k][0]}" for k in ("bob", "alice"))
     assert sorted((leg.target, leg.result) for leg in legs) == sorted([
