@@ -162,6 +162,7 @@ class Known:
     menus: Collection[str] = ()
     boxes: Collection[str] = ()
     queues: Collection[str] = ()
+    webhooks: Collection[str] | None = None  # configured webhook names; None: not checked
 
     def __post_init__(self):
         logins = {a.login for a in self.directory.sip_accounts}
@@ -192,6 +193,9 @@ def direction_problem(d: Direction, known: Known) -> str | None:
         return f"direction {d}: no such voicemail box"
     if d.kind == "queue" and d.target not in known.queues:
         return f"direction {d}: no such queue"
+    if d.kind == "webhook" and known.webhooks is not None and d.target not in known.webhooks:
+        return f"direction {d}: no such webhook (configured in callctl.yaml: " \
+               f"{', '.join(sorted(known.webhooks)) or 'none'})"
     if d.kind == "crm_manager":
         try:
             parse_order(d.target)
@@ -270,10 +274,12 @@ def _cycles(schemes: Mapping[str, Scheme]) -> list[Problem]:
 
 def validate(schemes: Mapping[str, Scheme], directory: Directory, *,
              menus: Collection[str] = (), boxes: Collection[str] = (),
-             queues: Collection[str] = ()) -> list[Problem]:
+             queues: Collection[str] = (),
+             webhooks: Collection[str] | None = None) -> list[Problem]:
     """Everything that stops these schemes from being saved; empty when they are fine.
-    `menus`, `boxes`, `queues`: the IVR menus, voicemail boxes, queues directions may name."""
-    known = Known(directory, schemes, menus, boxes, queues)
+    `menus`, `boxes`, `queues`: the IVR menus, voicemail boxes, queues directions may name;
+    `webhooks`: the configured webhooks (None: webhook names are not checked)."""
+    known = Known(directory, schemes, menus, boxes, queues, webhooks)
     problems = []
     for name, scheme in schemes.items():
         if name != scheme.name:

@@ -27,8 +27,9 @@ class Services:
 
 
 def build_services(maker: sessionmaker, *, mailer=None, seats_included: int = 3,
-                   country: str = "US", **clock) -> Services:
-    """`clock` (tests): `clock=lambda: datetime` for the services."""
+                   country: str = "US", webhooks=None, **clock) -> Services:
+    """`clock` (tests): `clock=lambda: datetime` for the services. `webhooks`: the
+    configured webhook names scheme directions may use (None: not checked)."""
     directory = DirectoryService(maker, mailer=mailer, seats_included=seats_included,
                                  country=country, **clock)
     for module in (schemes, routing, outgoing, crm):
@@ -43,7 +44,8 @@ def build_services(maker: sessionmaker, *, mailer=None, seats_included: int = 3,
     prompts = PromptService(maker, usages=menus.prompt_usages,
                             on_change=DirectoryService.bump_version, **clock)
     return Services(directory, schemes.SchemeService(maker, directory, country=country,
-                                                     **clock), menus, prompts, country,
+                                                     webhooks=webhooks, **clock),
+                    menus, prompts, country,
                     outgoing.OutgoingService(maker, directory, country),
                     crm.CrmService(maker, country, **clock))
 
@@ -55,4 +57,4 @@ def from_config(cfg, maker: sessionmaker | None = None) -> Services:
     return build_services(maker or sessions(make_engine(cfg.database.url)),
                           mailer=mailer_from_config(cfg.smtp),
                           seats_included=cfg.project.seats_included,
-                          country=cfg.project.country)
+                          country=cfg.project.country, webhooks=set(cfg.webhooks))

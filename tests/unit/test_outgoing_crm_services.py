@@ -162,3 +162,17 @@ def test_given_an_employee_responsible_or_mapped_when_deleted_then_refused_unles
 def test_given_a_missing_card_when_shown_then_not_found(services):
     with pytest.raises(NotFound, match="no client card 99"):
         services.crm.get_client(99)
+
+
+def test_given_configured_webhooks_when_a_scheme_names_another_then_refused(tmp_path):
+    from callctl.domain.scheme import SchemeError
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    schemes = build_services(sessions(make_engine(url)), webhooks={"regional"}).schemes
+    doc = {"name": "Web", "kind": "sequential", "branches": [{"name": "always", "blocks": [
+        {"timeout": 30, "directions": [{"webhook": "regoinal"}]}]}]}
+    with pytest.raises(SchemeError, match=r"direction webhook 'regoinal': no such webhook "
+                                          r"\(configured in callctl.yaml: regional\)"):
+        schemes.save_scheme(doc)
+    doc["branches"][0]["blocks"][0]["directions"] = [{"webhook": "regional"}]
+    assert schemes.save_scheme(doc)["name"] == "Web"
