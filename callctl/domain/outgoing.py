@@ -129,9 +129,14 @@ def plan_dialled(login: str, dialled: str, catalog: Catalog, policy: OutgoingPol
     """What a staff phone's call does: an extension or company number as the planner says,
     an outside number through the trunk with the caller ID the rules choose."""
     number = outside_number(dialled, catalog, policy.country)
-    if number is None:
-        return plan_extension(dialled, catalog, presence, at, tz)
-    return plan_outgoing(login, number, catalog, policy)
+    if number is not None:
+        return plan_outgoing(login, number, catalog, policy)
+    if catalog.directory.by_extension(dialled) is None:
+        try:  # a company number written nationally: the number it is
+            dialled = to_e164(dialled, policy.country)
+        except BadNumber:
+            pass
+    return plan_extension(dialled, catalog, presence, at, tz)
 
 
 def plan_outgoing(login: str, number: str, catalog: Catalog,

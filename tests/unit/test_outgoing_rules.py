@@ -8,6 +8,7 @@ from callctl.domain.catalog import Catalog
 from callctl.domain.directory import (ALL_REACHABLE, CompanyNumber, Department, Directory,
                                       Employee, SipAccount)
 from callctl.domain.flow import Announce, Ring
+from callctl.domain.scheme import Direction
 from callctl.domain.outgoing import (CallerIdRule, DialOut, OutgoingPolicy, choose_caller_id,
                                      outside_number, plan_dialled, rule_problem)
 
@@ -107,3 +108,9 @@ def test_given_a_bad_rule_when_checked_then_the_problem_is_named(rule, problem):
 
 def test_given_a_good_rule_when_checked_then_no_problem():
     assert rule_problem(CallerIdRule("sip_account", "bob", PL, "+48"), CATALOG) is None
+
+
+def test_given_a_company_number_written_nationally_when_dialled_then_it_is_planned_as_such():
+    catalog = Catalog(DIRECTORY, routes={DE: Direction("voicemail", "Box")})
+    result = plan_dialled("alice", "030 123456", catalog, POLICY, ALL_REACHABLE, AT, "UTC")
+    assert result.reason == f"{DE} is served by voicemail 'Box'"
