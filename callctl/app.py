@@ -9,6 +9,7 @@ from . import log
 from .api.health import health_app, serve
 from .api.http import mount as mount_api
 from .calls.busy import BusyBoard
+from .calls.click import ClickToCall
 from .calls.context import Services
 from .calls.media import PromptMedia
 from .calls.outage import Outage
@@ -42,6 +43,13 @@ from .store.messages import Messages
 from .store.notifications import Outbox
 from .voicemail.listening import Listening
 from .voicemail.mailroom import Mailroom
+from .api.crm import crm_routes
+from .api.outgoing import outgoing_routes
+from .crm.calls import CallCrm
+from .domain.outgoing import OutgoingPolicy
+from .integrations.crm_events import CrmEvents, Receiver
+from .integrations.crm_lookup import HttpCrm
+from .integrations.webhooks import Webhooks
 from .voicemail.notifier import box_targets, notifier_from_config
 
 
@@ -59,6 +67,8 @@ class Daemon:
         services = from_config(config, sessions(self.engine))  # every service, wired
         self.directory_service, self.scheme_service = services.directory, services.schemes
         self.routing_service, self.prompt_service = services.routing, services.prompts
+        self.outgoing_service, self.crm_service = services.outgoing, services.crm
+        self.outgoing_policy = OutgoingPolicy(country=config.project.country)
         self.prompts: dict[str, str] = {}  # uploaded prompt name -> version
         self.default_sounds = load_defaults()
         self.media_url = media_base_url(config.pbx.media_url, config.http.host, config.http.port)
@@ -80,15 +90,24 @@ class Daemon:
                                  notify=self.notices.queue)
         self.listening = Listening(call_log, messages, outbox, lambda: self.catalog,
                                    self.notices.zone)
+        crm = config.crm
+        self.crm = CallCrm(crm, self.crm_service,
+                           CrmEvents([Receiver(e.url, e.secret) for e in crm.events]),
+                           HttpCrm(crm.http) if crm.source == "http" else None,
+                           lambda: self.catalog)
+        self.webhooks = Webhooks(config.webhooks)
         self.services = Services(
             ari=self.ari, call_log=call_log, recorder=self.recorder,
             catalog=lambda: self.catalog, presence=self.current_presence, busy=self.busy,
             media=PromptMedia(self.media_url, self.default_sounds, lambda: self.prompts),
             mailroom=self.mailroom, trunk=config.pbx.trunk_endpoint,
             timezone=config.project.timezone, sticky=config.project.sticky,
-            fallback_context=config.pbx.fallback_context)
+            fallback_context=config.pbx.fallback_context,
+            outgoing=lambda: self.outgoing_policy, country=config.project.country,
+            webhooks=self.webhooks, crm=self.crm)
         self.router = Router(self.services, config.ari.app)
         self.outage = Outage(self.router, self.astdb)
+        self.click = ClickToCall(self.services, self.router)
         self.db_ready = False
         self.fallbacks_status = "not written yet"
         self._fallback_task: asyncio.Task | None = None
@@ -111,7 +130,8 @@ class Daemon:
         return {"ready": self.db_ready and self.ari.connected.is_set(), "ari": ari,
                 "database": "ok" if self.db_ready else "not migrated",
                 "calls": len(self.router.sessions), "fallbacks": self.fallbacks_status,
-                "loop_lag_p99_ms": self.loop_lag.p99_ms()}
+                "loop_lag_p99_ms": self.loop_lag.p99_ms(),
+                "crm_events": self.crm.events.stats()}
 
     async def on_connect(self) -> None:
         await self.provisioner.sync(self.directory, full=True)
@@ -167,6 +187,8 @@ class Daemon:
         schemes = await asyncio.to_thread(self.scheme_service.snapshot)
         routing = await asyncio.to_thread(self.routing_service.snapshot)
         self.prompts = await asyncio.to_thread(self.prompt_service.catalog)
+        self.outgoing_policy = await asyncio.to_thread(self.outgoing_service.policy)
+        self.crm.users = await asyncio.to_thread(self.crm_service.users)
         self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
         log.event("directory.loaded", version=version, employees=len(directory.employees),
@@ -241,7 +263,9 @@ class Daemon:
         web_app = health_app(self.status)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
-                  calls=self.listening, routing=self.routing_service)
+                  calls=self.listening, routing=self.routing_service,
+                  more=lambda run: outgoing_routes(self.outgoing_service, run, self.click)
+                  + crm_routes(self.crm_service, run))
         mount_media(web_app, self.prompt_service, self.default_sounds)
         mount_listen_links(web_app, lambda: self.notices.links, self.listening.messages.audio)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
@@ -270,6 +294,8 @@ class Daemon:
         await self.router.stop()
         await self.mailroom.close()
         await self.notices.close()
+        await self.crm.close()
+        await self.webhooks.close()
         await asyncio.to_thread(self.recorder.close)
         await self.ari.close()
         await http.cleanup()

@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_prompt_parsers(sub, common)
     from .ops.cli import add_parsers as add_ops_parsers
     add_ops_parsers(sub, common)
+    from .outgoing.cli import add_parsers as add_outgoing_parsers
+    add_outgoing_parsers(sub, common)
+    from .crm.cli import add_parsers as add_crm_parsers
+    add_crm_parsers(sub, common)
     tokens = sub.add_parser("tokens", help="API tokens (their power is the employee's level)")
     token_actions = tokens.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", parents=[common], help="print a new API token")
@@ -110,6 +114,12 @@ def _run(args) -> int:
     if args.command == "prompts":
         from .prompts import cli as prompts_cli
         return prompts_cli.run(args, from_config(cfg).prompts)
+    if args.command == "outgoing":
+        from .outgoing import cli as outgoing_cli
+        return outgoing_cli.run(args, from_config(cfg).outgoing)
+    if args.command in ("clients", "tasks", "crm"):
+        from .crm import cli as crm_cli
+        return crm_cli.run(args, from_config(cfg).crm)
     if args.command in ("schemes", "simulate"):
         from .schemes import cli as schemes_cli
         return schemes_cli.run(args, cfg, from_config(cfg))

@@ -170,6 +170,60 @@ class ProjectConfig(Strict):
         return v.upper()
 
 
+class WebhookConfig(Strict):
+    """A customer's handler that says where a call goes (direction `webhook: NAME`)."""
+    url: str
+    secret: str = Field(min_length=16)  # HMAC-SHA256 key: the handler checks the signature
+    timeout_s: float = Field(3.0, gt=0, le=60)
+    max_concurrent: int = Field(10, ge=1, le=1000)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        return _http_url(v, "the customer's webhook handler")
+
+
+class CrmHttpConfig(Strict):
+    """An external CRM, asked over HTTP who is responsible for a caller."""
+    # {entity} is lead, contact or deal; {phone} the caller's number in E.164, URL-encoded.
+    url: str
+    headers: dict[str, str] = {}  # e.g. {Authorization: "Bearer ..."}
+    responsible_path: str  # where the user id is in the JSON answer, e.g. data.0.owner_id
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        if "{phone}" not in v:
+            raise ValueError("must contain {phone} (and may contain {entity})")
+        return _http_url(v, "the CRM's lookup")
+
+
+class CrmEventsConfig(Strict):
+    """Where every call's start, answer and end are posted."""
+    url: str
+    secret: str = Field(min_length=16)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        return _http_url(v, "the CRM's event receiver")
+
+
+class CrmConfig(Strict):
+    source: Literal["builtin", "http"] = "builtin"  # where crm_manager looks callers up
+    http: CrmHttpConfig | None = None
+    lookup_timeout_ms: int = Field(500, ge=10, le=10000)
+    cards: bool = True  # a new caller gets a client card; a missed call a call-back task
+    call_back_minutes: int = Field(60, ge=1)  # the call-back task's deadline
+    events: list[CrmEventsConfig] = []
+
+    @model_validator(mode="after")
+    def _connector(self):
+        if self.source == "http" and self.http is None:
+            raise ValueError("source http needs the http section (url, responsible_path)")
+        return self
+
+
 class Config(Strict):
     ari: AriConfig
     ami: AmiConfig
@@ -181,6 +235,8 @@ class Config(Strict):
     project: ProjectConfig = ProjectConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     sms: SmsConfig | None = None  # absent: SMS notifications fail (retried, then given up)
+    webhooks: dict[str, WebhookConfig] = {}
+    crm: CrmConfig = CrmConfig()
 
 
 def _apply_env(data: dict, environ: dict) -> None:

@@ -86,32 +86,37 @@ FORCE = Field("force", bool, description="detach the object from whatever still 
 
 def make_api(service: Any, tokens: TokenStore, schemes: Any = None, *,
              run: Run = asyncio.to_thread, prompts: Any = None,
-             calls: Any = None, routing: Any = None) -> web.Application:
+             calls: Any = None, routing: Any = None,
+             more: Callable[[Run], list[Route]] | None = None) -> web.Application:
     """A stand-alone application serving the API under /api/v1 (and the invitation page)."""
     root = web.Application()
     mount(root, service, tokens, schemes, run=run, prompts=prompts, calls=calls,
-          routing=routing)
+          routing=routing, more=more)
     return root
 
 
 def mount(app: web.Application, service: Any, tokens: TokenStore, schemes: Any = None, *,
           run: Run = asyncio.to_thread, prompts: Any = None, calls: Any = None,
-          routing: Any = None) -> None:
+          routing: Any = None, more: Callable[[Run], list[Route]] | None = None) -> None:
     """Adds the API and the page the invitation e-mail links to onto an existing app.
     `schemes` (a SchemeService) adds the scheme routes, `prompts` (a PromptService) the
     prompt routes, `calls` (a voicemail.listening.Listening) the call routes, `routing` (a
-    RoutingService) the menu, voicemail box and number route routes; without them those
-    are not served."""
+    RoutingService) the menu, voicemail box and number route routes, `more(run)` further
+    routes (outgoing, CRM: see app.py); without them those are not served."""
     app.add_subapp(API, api_app(service, tokens, schemes, run=run, prompts=prompts,
-                                calls=calls, routing=routing))
+                                calls=calls, routing=routing, more=more))
     app.router.add_get("/invite/{token}", invite_page)
 
 
 def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
             run: Run = asyncio.to_thread, prompts: Any = None,
-            calls: Any = None, routing: Any = None) -> web.Application:
-    """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`."""
+            calls: Any = None, routing: Any = None,
+            more: Callable[[Run], list[Route]] | None = None) -> web.Application:
+    """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`.
+    `more(run)`: further routes (outgoing, CRM: see app.py)."""
     routes = _routes(service, tokens, run)
+    if more is not None:
+        routes += more(run)
     if schemes is not None:
         routes += scheme_api.scheme_routes(schemes, run)
     if prompts is not None:

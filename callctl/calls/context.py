@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
 from .. import log
+from ..crm.calls import NoCrm
 from ..domain.flow import Prompt, Step, Target
+from ..domain.outgoing import OutgoingPolicy
 from ..pbx.ari import AriError, NotFound
 from ..pbx.dial import dial_string
 from ..pbx.events import Event
@@ -57,6 +59,10 @@ class Services:
     timezone: str = "UTC"
     sticky: bool = False  # a caller who talked to someone today reaches them first
     mailroom: object | None = None  # takes recorded messages (voicemail/mailroom.py)
+    outgoing: Callable[[], OutgoingPolicy] = OutgoingPolicy  # caller-ID rules and bans, now
+    country: str = "US"  # how numbers without +<code> are read (webhook answers)
+    webhooks: object | None = None  # integrations/webhooks.py
+    crm: NoCrm = NoCrm()  # crm/calls.py: events, cards, responsible-manager lookups
 
 
 def now() -> datetime:
@@ -77,6 +83,7 @@ class CallContext:
         self._waiting: str | None = None  # "ring" | "moh" | a ringback playback id
         self.hangup_cause: int | None = None  # how the caller is hung up at the end
         self.engaged: set[str] = set()  # parties this call made busy (released at its end)
+        self.legs_caller_id: str | None = None  # what outside numbers see (outgoing calls)
         self._db: asyncio.Future | None = None  # the last call-log write
 
     @property
@@ -226,6 +233,8 @@ class CallContext:
     # -- legs ---------------------------------------------------------------------------------
 
     def caller_id_for_legs(self) -> str:
+        if self.legs_caller_id is not None:
+            return self.legs_caller_id
         call = self.call
         if call.kind == "internal":
             employee = self.s.catalog().directory.by_login(call.caller_login)

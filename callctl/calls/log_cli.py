@@ -188,8 +188,9 @@ def _report(args, call_log: CallLog, zone: ZoneInfo) -> int:
     if args.json:
         print(json.dumps([vars(s) for s in stats], indent=2))
         return 0
-    _table(("employee", "answered", "missed", "talk time"),
-           [[s.employee, s.answered, s.missed, _hms(s.talk_seconds)] for s in stats],
+    _table(("employee", "answered", "missed", "talk time", "outgoing", "outgoing talk"),
+           [[s.employee, s.answered, s.missed, _hms(s.talk_seconds), s.outgoing,
+             _hms(s.outgoing_talk_seconds)] for s in stats],
            empty="(no calls in this period)")
     return 0
 

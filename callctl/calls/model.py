@@ -49,6 +49,7 @@ class Call:
     bridges: dict[str, Bridge] = field(default_factory=dict)
     answered: Leg | None = None
     route: list[str] = field(default_factory=list)  # menu choices etc., for the call log
+    direction: str | None = None  # "outgoing" once an outside number is dialled
 
     def ringing(self) -> list[Leg]:
         return [leg for leg in self.legs.values() if leg.state == "ringing"]

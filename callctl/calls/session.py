@@ -12,7 +12,8 @@ import logging
 from zoneinfo import ZoneInfo
 
 from .. import log, metrics
-from ..domain.planner import PlanResult, plan_extension, plan_number
+from ..domain.outgoing import plan_dialled
+from ..domain.planner import PlanResult, plan_number
 from ..store.calls import CallLog
 from .context import CallContext, Services, now
 from .model import Call, Leg
@@ -52,6 +53,7 @@ class CallSession:
         try:
             self.ctx.record(CallLog.started, call.id, call.kind, call.dialled,
                             call.caller_number, now(), call.caller_name or None)
+            self.s.crm.started(call)
             log.event("call.resumed" if self.resumed else "call.started", call=call.id,
                       kind=call.kind, number=call.dialled, caller=call.caller_number)
             self._engage_caller()
@@ -125,7 +127,8 @@ class CallSession:
         call, at, sticky = self.call, now(), None
         catalog, presence, tz = self.s.catalog(), self.s.presence(), self.s.timezone
         if call.kind == "internal":
-            result = plan_extension(call.dialled, catalog, presence, at, tz)
+            result = plan_dialled(call.caller_login, call.dialled, catalog, self.s.outgoing(),
+                                  presence, at, tz)
         else:
             if self.s.sticky and call.dialled in catalog.routes:
                 since = at.astimezone(ZoneInfo(tz)).replace(hour=0, minute=0, second=0,
@@ -189,6 +192,7 @@ class CallSession:
                                  *(ctx.quiet(ari.destroy_bridge(b)) for b in call.bridges))
             ctx.record(CallLog.ended, call.id, outcome, now(), detail,
                        "; ".join(call.route) or None)
+            self.s.crm.ended(call, outcome)
         await ctx.flushed()
         ctx.metrics.ended(None if self.keep_up else outcome)
         self.router.forget(self)

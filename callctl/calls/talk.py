@@ -10,6 +10,7 @@ from .model import Leg
 
 async def talk(ctx: CallContext, leg: Leg) -> None:
     ctx.record(CallLog.answered, ctx.call.id, leg.employee, leg.dial, now())
+    ctx.s.crm.answered(ctx.call, leg)
     try:
         await ctx.connect(leg)
     except NotFound:

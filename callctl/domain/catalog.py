@@ -6,7 +6,7 @@ registered, who is busy) changes far more often and is passed beside it.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from .directory import Directory
@@ -26,9 +26,11 @@ class Catalog:
     boxes: Mapping[str, VoicemailBox] = field(default_factory=dict)
     routes: Mapping[str, Direction] = field(default_factory=dict)  # number -> what serves it
     queues: Mapping[str, CallQueue] = field(default_factory=dict)
+    webhooks: Collection[str] | None = None  # configured ones (None: names not checked)
 
     def known(self) -> Known:
-        return Known(self.directory, self.schemes, self.menus, self.boxes, self.queues)
+        return Known(self.directory, self.schemes, self.menus, self.boxes, self.queues,
+                     self.webhooks)
 
 
 def menu_problems(menu: IvrMenu, known: Known, prompts=None) -> list[str]:
@@ -92,7 +94,7 @@ def problems_by_item(catalog: Catalog, prompts=None) -> list[tuple[str, str, str
     known = catalog.known()
     out = [("scheme", p.scheme, str(p)) for p in validate(
         catalog.schemes, catalog.directory, menus=catalog.menus, boxes=catalog.boxes,
-        queues=catalog.queues)]
+        queues=catalog.queues, webhooks=catalog.webhooks)]
     for menu in catalog.menus.values():
         out += [("ivr", menu.name, m) for m in menu_problems(menu, known, prompts)]
     for box in catalog.boxes.values():

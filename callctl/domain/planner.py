@@ -18,7 +18,8 @@ from .catalog import Catalog
 from .directory import Department, Employee, Presence
 from .flow import NOBODY_AVAILABLE, NOT_IN_SERVICE, Menu, Queue, Ring, Step, Target, Voicemail
 from .queue import operators
-from .scheme import MEDIA_KINDS, Branch, Direction, Scheme
+from .remote import REMOTE_KINDS, Manager, Webhook, parse_order
+from .scheme import ALONE_KINDS, MEDIA_KINDS, Branch, Direction, Scheme
 from .schedule import describe_minute, minute_of_week, zone
 
 DEFAULT_STICKY_TIMEOUT = 30  # only when the chosen branch has no block to borrow it from
@@ -177,6 +178,18 @@ class _Walk:
                       "to {} s", self.add(Voicemail(box, greeting)), box.name, greeting,
                       box.max_seconds)
 
+    def remote(self, d: Direction, timeout: int, indent: str) -> None:
+        """A webhook or CRM lookup: what rings is decided when the call gets there."""
+        if d.kind == "webhook":
+            step = Webhook(d.target, timeout, self.off_hours)
+            self.note(indent, "step {}: ask webhook {!r} where the call goes, ring that; "
+                      "all within {} s", self.add(step), d.target, timeout)
+        else:
+            step = Manager(parse_order(d.target), timeout)
+            self.note(indent, "step {}: look the caller up in the CRM ({}) and ring the "
+                      "responsible employee; all within {} s", self.add(step),
+                      " -> ".join(step.order), timeout)
+
     # -- blocks --
 
     def walk(self, scheme: Scheme, branch: Branch, stack: tuple[str, ...], indent: str):
@@ -202,6 +215,8 @@ class _Walk:
             self.nested(d, stack, indent)
         elif d.kind in MEDIA_KINDS:
             self.media(d, t, indent)
+        elif d.kind in REMOTE_KINDS:
+            self.remote(d, t, indent)
         else:
             targets, why = self.direction(d)
             if targets:
@@ -211,8 +226,8 @@ class _Walk:
                 self.note(indent, "skip {}: {}", d, why)
 
     def parallel_block(self, directions, t: int, stack, indent: str):
-        if len(directions) == 1 and directions[0].kind in MEDIA_KINDS:
-            self.media(directions[0], t, indent)
+        if len(directions) == 1 and directions[0].kind in ALONE_KINDS:
+            self.one(directions[0], t, stack, indent)
             return
         targets, nested = [], []
         for d in directions:

@@ -12,16 +12,19 @@ from dataclasses import dataclass
 
 from .directory import Directory
 from .names import BadName, clean_name, clean_text, name_key, shown
+from .remote import REMOTE_KINDS, parse_order
 from .schedule import ScheduleError, WeeklySchedule, format_ranges
 
 SUPPORTED_KINDS = ("sip_account", "phone_number", "sip_uri", "employee", "department",
-                   "scheme", "ivr", "voicemail", "queue")
+                   "scheme", "ivr", "voicemail", "queue") + REMOTE_KINDS
 # Accepted by the model (so saved schemes and YAML can name them) but refused by `validate`
-# until their behaviour exists: never silently ignored.
-PLANNED_KINDS = ("webhook", "crm_manager")
+# until their behaviour exists: never silently ignored. (None today.)
+PLANNED_KINDS: tuple[str, ...] = ()
 # Kinds that take the caller over (answer, play, listen): alone in a block of a parallel
-# scheme, since nothing can ring beside them.
+# scheme, since nothing can ring beside them; nor beside what decides at call time what
+# rings (a webhook, a CRM lookup).
 MEDIA_KINDS = ("ivr", "voicemail", "queue")
+ALONE_KINDS = MEDIA_KINDS + REMOTE_KINDS
 DIRECTION_KINDS = SUPPORTED_KINDS + PLANNED_KINDS
 SCHEME_KINDS = ("sequential", "parallel")
 MAX_TIMEOUT = 600
@@ -159,6 +162,7 @@ class Known:
     menus: Collection[str] = ()
     boxes: Collection[str] = ()
     queues: Collection[str] = ()
+    webhooks: Collection[str] | None = None  # configured webhook names; None: not checked
 
     def __post_init__(self):
         logins = {a.login for a in self.directory.sip_accounts}
@@ -189,6 +193,14 @@ def direction_problem(d: Direction, known: Known) -> str | None:
         return f"direction {d}: no such voicemail box"
     if d.kind == "queue" and d.target not in known.queues:
         return f"direction {d}: no such queue"
+    if d.kind == "webhook" and known.webhooks is not None and d.target not in known.webhooks:
+        return f"direction {d}: no such webhook (configured in callctl.yaml: " \
+               f"{', '.join(sorted(known.webhooks)) or 'none'})"
+    if d.kind == "crm_manager":
+        try:
+            parse_order(d.target)
+        except ValueError as exc:
+            return f"direction {d}: {exc}"
     if d.kind == "phone_number" and not PHONE_NUMBER.fullmatch(d.target):
         return f"direction {d}: not a phone number (3 to 15 digits, optional leading +)"
     if d.kind == "sip_uri" and not SIP_URI.fullmatch(d.target):
@@ -218,10 +230,11 @@ def _scheme_problems(scheme: Scheme, known: Known):
                 yield Problem(s, b, i, f"timeout {t} s: must be between 1 and {MAX_TIMEOUT}")
             if not block.directions:
                 yield Problem(s, b, i, "has no directions")
-            media = [d for d in block.directions if d.kind in MEDIA_KINDS]
+            media = [d for d in block.directions if d.kind in ALONE_KINDS]
             if media and scheme.kind == "parallel" and len(block.directions) > 1:
                 yield Problem(s, b, i, f"direction {media[0]}: must be alone in its block "
-                                       f"(nothing can ring beside a menu, voicemail or queue)")
+                                       f"(nothing can ring beside a menu, voicemail, "
+                                       f"queue, webhook or CRM lookup)")
             for d in block.directions:
                 message = direction_problem(d, known)
                 if message:
@@ -261,10 +274,12 @@ def _cycles(schemes: Mapping[str, Scheme]) -> list[Problem]:
 
 def validate(schemes: Mapping[str, Scheme], directory: Directory, *,
              menus: Collection[str] = (), boxes: Collection[str] = (),
-             queues: Collection[str] = ()) -> list[Problem]:
+             queues: Collection[str] = (),
+             webhooks: Collection[str] | None = None) -> list[Problem]:
     """Everything that stops these schemes from being saved; empty when they are fine.
-    `menus`, `boxes`, `queues`: the IVR menus, voicemail boxes, queues directions may name."""
-    known = Known(directory, schemes, menus, boxes, queues)
+    `menus`, `boxes`, `queues`: the IVR menus, voicemail boxes, queues directions may name;
+    `webhooks`: the configured webhooks (None: webhook names are not checked)."""
+    known = Known(directory, schemes, menus, boxes, queues, webhooks)
     problems = []
     for name, scheme in schemes.items():
         if name != scheme.name:

@@ -19,6 +19,7 @@ from ..yamldoc import Document
 from .directory_sections import DEPARTMENTS, EMPLOYEES, NUMBERS, SIP_ACCOUNTS
 from .document import read_document
 from .menu_sections import MENUS
+from .outgoing_sections import OUTGOING
 from .prompt_sections import PROMPTS
 from .scheme_sections import SCHEMES
 from .services import Services
@@ -26,7 +27,7 @@ from .services import Services
 # In the order they are applied: a section after those it names. Retracting runs the
 # other way round. Menus and schemes may lead to each other: see menu_sections.py for how
 # that is resolved. Queues join this list.
-SECTIONS = [PROMPTS, DEPARTMENTS, EMPLOYEES, SIP_ACCOUNTS, NUMBERS, MENUS, SCHEMES]
+SECTIONS = [PROMPTS, DEPARTMENTS, EMPLOYEES, SIP_ACCOUNTS, NUMBERS, MENUS, SCHEMES, OUTGOING]
 
 
 def export_project(services: Services) -> dict:

@@ -36,6 +36,8 @@ DEFAULTS = (
     DefaultSound("ivr-invalid", "That option is invalid. Please try again.",
                  core="pm-invalid-option"),
     DefaultSound("ivr-timeout", "Sorry, we did not get your choice.", file="ivr-timeout.wav"),
+    DefaultSound("outgoing-barred", "Calls to outside numbers are not allowed from this "
+                 "phone.", file="outgoing-barred.wav"),
     DefaultSound("beep", "(a beep: also what ARI's record plays with beep=true)", core="beep"),
     DefaultSound("queue-busy", "All of our representatives are currently busy. Please stay "
                  "on the line and your call will be answered by the next available "

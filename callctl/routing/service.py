@@ -12,7 +12,7 @@ other, so one of them is written first) and then checks the whole catalog with
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -87,11 +87,12 @@ def parse(kind: str, doc) -> IvrMenu | VoicemailBox:
 class RoutingService:
     def __init__(self, sessions: sessionmaker, directory_service, *,
                  prompt_names: Callable[[], set[str]] | None = None,
+                 webhooks: Collection[str] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
-        """`prompt_names()`: the uploaded prompts menus and boxes may play (None: not
-        checked)."""
+        """`prompt_names()`: the uploaded prompts menus and boxes may play; `webhooks`: the
+        configured webhooks their keys may lead to (either None: not checked)."""
         self._sessions, self._directory, self._clock = sessions, directory_service, clock
-        self._prompt_names = prompt_names
+        self._prompt_names, self._webhooks = prompt_names, webhooks
 
     # ---- changes ------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ class RoutingService:
                 raise Conflict(f"{what} {item.name!r}: already exists (save it with replace "
                                f"to overwrite it)")
             if check:
-                catalog = _with(_catalog(s, self._directory.snapshot()), kind, item)
+                catalog = _with(_catalog(s, self._directory.snapshot(), self._webhooks), kind, item)
                 prompts = self._prompt_names() if self._prompt_names is not None else None
                 problems = (menu_problems(item, catalog.known(), prompts) if kind == "ivr"
                             else queue_problems(item, catalog.known(), prompts)
@@ -132,7 +133,7 @@ class RoutingService:
             row = _row(s, kind, name)
             if row is None:
                 raise NotFound(f"no {what} named {shown(name)}")
-            used = usages(_catalog(s, self._directory.snapshot()), kind, row.name) \
+            used = usages(_catalog(s, self._directory.snapshot(), self._webhooks), kind, row.name) \
                 if check else []
             if used:
                 raise InUse(f"{what} {row.name!r}: still used: {'; '.join(used)} (change "
@@ -195,7 +196,7 @@ class RoutingService:
         """Everything wrong across the stored schemes, menus, boxes and number routes, as
         (kind, name, message); empty when all of it is consistent."""
         with self._sessions() as s:
-            catalog = _catalog(s, self._directory.snapshot())
+            catalog = _catalog(s, self._directory.snapshot(), self._webhooks)
         prompts = self._prompt_names() if self._prompt_names is not None else None
         return problems_by_item(catalog, prompts)
 
@@ -205,7 +206,7 @@ class RoutingService:
             row = _row(s, kind, name)
             if row is None:
                 raise NotFound(f"no {what} named {shown(name)}")
-            used = usages(_catalog(s, self._directory.snapshot()), kind, row.name)
+            used = usages(_catalog(s, self._directory.snapshot(), self._webhooks), kind, row.name)
             return {**row.document, "used_by": used}
 
     def snapshot(self) -> Catalog:
@@ -308,13 +309,13 @@ def _routes(s: Session) -> dict[str, Direction]:
     return {r.number: Direction(r.kind, r.target) for r in s.scalars(select(NumberRoute))}
 
 
-def _catalog(s: Session, directory) -> Catalog:
+def _catalog(s: Session, directory, webhooks: Collection[str] | None = None) -> Catalog:
     """Everything stored, as the domain sees it (for checks and usages)."""
     schemes = {r.name: scheme_from_dict(r.document) for r in s.scalars(select(StoredScheme))}
     routes = {a.number: Direction("scheme", a.scheme.name)
               for a in s.scalars(select(SchemeAssignment))}
     return dataclasses.replace(_stored(s), directory=directory, schemes=schemes,
-                               routes={**routes, **_routes(s)})
+                               routes={**routes, **_routes(s)}, webhooks=webhooks)
 
 
 _FIELDS = {"ivr": "menus", "voicemail": "boxes", "queue": "queues"}  # Catalog's fields

@@ -12,7 +12,9 @@ from datetime import datetime
 from ..cliout import EXIT_OK, print_json, print_table, refuse
 from ..domain.directory import ALL_REACHABLE, Directory, Presence
 from ..domain.fallback import fallback_targets
-from ..domain.flow import Menu, Ring, Voicemail
+from ..domain.flow import Announce, Menu, Ring, Voicemail
+from ..domain.outgoing import DialOut
+from ..domain.remote import Webhook
 from ..domain.ivr import DIGITS
 from ..domain.names import shown
 from ..domain.phones import BadNumber, to_e164
@@ -56,11 +58,15 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
                      "branch takes each minute, the gaps in red")
 
     sim = sub.add_parser("simulate", parents=[common],
-                         help="walk a number's scheme for a call, without a PBX")
-    sim.add_argument("--number", required=True, help="the company number dialled")
-    sim.add_argument("--caller", required=True, help="the caller's number")
-    sim.add_argument("--at", required=True, metavar='"YYYY-MM-DD HH:MM"',
+                         help="walk a number's scheme for a call, or show which caller-ID "
+                              "rule a staff phone's outside call takes, without a PBX")
+    sim.add_argument("--number", help="the company number dialled")
+    sim.add_argument("--caller", help="the caller's number")
+    sim.add_argument("--at", metavar='"YYYY-MM-DD HH:MM"',
                      help="arrival time, local to the project's time zone")
+    sim.add_argument("--from", dest="from_", metavar="LOGIN",
+                     help="a staff phone's SIP login (with --dial: an outgoing call)")
+    sim.add_argument("--dial", metavar="NUMBER", help="what the staff phone dials")
     sim.add_argument("--assume-all-reachable", action="store_true",
                      help="treat every employee as online and every SIP account as "
                           "registered (default: the database's state)")
@@ -76,7 +82,14 @@ def run(args: argparse.Namespace, cfg, services) -> int:
     from ..directory.errors import DirectoryError
     service = services.schemes
     try:
+        if args.command == "simulate" and (args.from_ or args.dial) is not None:
+            from ..outgoing.cli import simulate_outgoing
+            return simulate_outgoing(args, cfg, services)
         if args.command == "simulate":
+            missing = [f"--{o}" for o in ("number", "caller", "at") if getattr(args, o) is None]
+            if missing:
+                return refuse(f"simulate needs {', '.join(missing)} (or --from and --dial "
+                              f"for an outgoing call)", as_json=args.json, field=missing[0][2:])
             return simulate(args, cfg, services.directory, service, services.routing)
         if args.action == "coverage":
             return _coverage(args, service, cfg.project.timezone)
@@ -268,7 +281,14 @@ def describe_step(step, trunk: str) -> dict:
         return {"menu": step.menu.name, "timeout": step.timeout}
     if isinstance(step, Voicemail):
         return {"voicemail": step.box.name, "greeting": str(step.greeting)}
-    return {"announce": str(step.prompt), "cause": step.cause}
+    if isinstance(step, Announce):
+        return {"announce": str(step.prompt), "cause": step.cause}
+    if isinstance(step, DialOut):
+        return {"dial_out": dial_string(step.target, trunk), "caller_id": step.caller_id,
+                "rule": step.rule, "timeout": step.timeout}
+    if isinstance(step, Webhook):
+        return {"webhook": step.name, "timeout": step.timeout}
+    return {"crm_manager": list(step.order), "timeout": step.timeout}
 
 def _parse_at(text: str) -> datetime | None:
     for fmt in AT_FORMATS:

@@ -9,7 +9,7 @@ Output is plain dicts.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -59,7 +59,7 @@ def _refuse(scheme: str, message: str, branch: str | None = None,
 class SchemeService:
     def __init__(self, sessions: sessionmaker, directory_service, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 country: str = "US"):
+                 country: str = "US", webhooks: Collection[str] | None = None):
         """Wire `usage_checkers()` and `rename_hooks()` into the DirectoryService where the
         two are built (callctl/project/services.py), so deletes and renames respect
         schemes. `country`: how phone-number directions without +<code> are read."""
@@ -67,6 +67,7 @@ class SchemeService:
         self._directory = directory_service
         self._clock = clock
         self._country = country
+        self._webhooks = webhooks  # names webhook directions may use (None: not checked)
 
     # ---- changes --------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ class SchemeService:
             raise _refuse(scheme.name, f"another scheme already has this name ({same[0]!r})")
         before = {name: _parse(r) for name, r in rows.items()}
         _check({**before, scheme.name: scheme}, before, scheme.name,
-               self._directory.snapshot(), routing_names(s))
+               self._directory.snapshot(), {**routing_names(s), "webhooks": self._webhooks})
         doc, now, replaced = scheme_to_dict(scheme), self._clock(), row is not None
         if row is None:
             row = StoredScheme(name=scheme.name, created_at=now, assignments=[])

@@ -22,8 +22,9 @@ from .directory_models import Department, Employee
 from .models import Base, CallRecord
 
 # ivr: the caller ended the call in a menu by choice (nobody needs to call back)
+# barred: an outgoing call the SIP account may not make; failed: one that could not be placed
 OUTCOMES = ("answered", "missed", "voicemail", "ivr", "fallback", "not_in_service",
-            "in_progress")
+            "barred", "failed", "in_progress")
 LEG_RESULTS = ("answered", "no_answer", "busy", "failed", "cancelled", "skipped")
 UNANSWERED = ("no_answer", "busy", "failed", "cancelled")  # it rang, nobody picked up there
 TAG_MAX = 64
@@ -79,6 +80,8 @@ class EmployeeStats:
     answered: int
     missed: int  # legs that rang this employee and were not answered
     talk_seconds: float
+    outgoing: int = 0  # outside calls the employee made (answered or not)
+    outgoing_talk_seconds: float = 0.0
 
 
 class CallLog:
@@ -135,6 +138,14 @@ class CallLog:
             rec.answered_by, rec.answered_department = employee, department
             rec.answered_leg, rec.answered_at = leg, _utc(at)
             rec.ring_seconds = _seconds(rec.started_at, at)
+
+    def outgoing(self, call_id: str, employee: str | None, caller_id: str,
+                 number: str) -> None:
+        """A staff phone's call went out to `number` (E.164) showing `caller_id`."""
+        with self._tx() as s:
+            if (rec := s.get(CallRecord, call_id)) is not None:
+                rec.direction, rec.employee, rec.caller_id = "outgoing", employee, caller_id
+                rec.number = number
 
     def voicemail_started(self, call_id: str, box: str) -> None:
         with self._tx() as s:
@@ -333,19 +344,28 @@ class CallLog:
         missed = (select(CallLeg.employee, func.count())
                   .where(CallLeg.employee.is_not(None), CallLeg.result.in_(UNANSWERED))
                   .group_by(CallLeg.employee))
+        made = (select(CallRecord.employee, func.count(),
+                       func.coalesce(func.sum(CallRecord.talk_seconds), 0.0))
+                .where(CallRecord.direction == "outgoing", CallRecord.employee.is_not(None))
+                .group_by(CallRecord.employee))
         if since is not None:
             answered = answered.where(CallRecord.started_at >= _utc(since))
             missed = missed.where(CallLeg.rang_from >= _utc(since))
+            made = made.where(CallRecord.started_at >= _utc(since))
         if until is not None:
             answered = answered.where(CallRecord.started_at < _utc(until))
             missed = missed.where(CallLeg.rang_from < _utc(until))
+            made = made.where(CallRecord.started_at < _utc(until))
         with self._sessions() as s:
             took = {name: (n, talk) for name, n, talk in s.execute(answered)}
             lost = dict(s.execute(missed).all())
+            out = {name: (n, talk) for name, n, talk in s.execute(made)}
         stats = []
-        for name in sorted(took.keys() | lost.keys()):
+        for name in sorted(took.keys() | lost.keys() | out.keys()):
             count, talk = took.get(name, (0, 0.0))
-            stats.append(EmployeeStats(name, count, lost.get(name, 0), round(talk, 3)))
+            calls, out_talk = out.get(name, (0, 0.0))
+            stats.append(EmployeeStats(name, count, lost.get(name, 0), round(talk, 3),
+                                       calls, round(out_talk, 3)))
         return stats
 
 

@@ -17,7 +17,7 @@ class CallRecord(Base):
     __tablename__ = "calls"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the caller's channel id
-    direction: Mapped[str] = mapped_column(String(16))  # inbound | internal
+    direction: Mapped[str] = mapped_column(String(16))  # inbound | internal | outgoing
     number: Mapped[str] = mapped_column(String(64))  # what was dialled
     caller: Mapped[str] = mapped_column(String(128))
     caller_name: Mapped[str | None] = mapped_column(String(128))  # as the caller's ID gave it
@@ -40,6 +40,8 @@ class CallRecord(Base):
     detail: Mapped[str | None] = mapped_column(String(255))
     route: Mapped[str | None] = mapped_column(Text)  # menu choices, voicemail: in order
     voicemail_box: Mapped[str | None] = mapped_column(String(128))  # where a message went
+    employee: Mapped[str | None] = mapped_column(String(128))  # who made an outgoing call
+    caller_id: Mapped[str | None] = mapped_column(String(32))  # the number it showed
     category: Mapped[str | None] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
@@ -54,6 +56,7 @@ class CallRecord(Base):
         Index("ix_calls_number_started_at", "number", "started_at", "id"),
         Index("ix_calls_caller_started_at", "caller", "started_at"),  # sticky routing
         Index("ix_calls_outcome_started_at_id", "outcome", "started_at", "id"),
+        Index("ix_calls_employee_started_at", "employee", "started_at"),  # outgoing reports
     )
 
 
@@ -63,3 +66,5 @@ from . import messages  # noqa: E402,F401
 from . import routing_models  # noqa: E402,F401
 from . import prompt_models  # noqa: E402,F401
 from . import notifications  # noqa: E402,F401
+from . import outgoing_models  # noqa: E402,F401
+from . import crm_models  # noqa: E402,F401

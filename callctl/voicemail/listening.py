@@ -93,7 +93,8 @@ def call_view(rec: CallRecord, zone: ZoneInfo) -> dict:
             "answered_at": iso(rec.answered_at, zone), "ended_at": iso(rec.ended_at, zone),
             "ended_after": iso(rec.ended_after, zone),  # with it, the end lies between
             "ring_seconds": rec.ring_seconds, "talk_seconds": rec.talk_seconds,
-            "outcome": rec.outcome, "detail": rec.detail, "category": rec.category,
+            "outcome": rec.outcome, "detail": rec.detail, "employee": rec.employee,
+            "caller_id": rec.caller_id, "category": rec.category,
             "value": rec.value, "comment": rec.comment}
 
 

@@ -65,7 +65,7 @@ async def test_given_a_menu_with_several_faults_when_created_then_422_lists_ever
         company, office):
     bad = {"name": "Bad", "greeting": "nope", "digit_timeout": 0,
            "options": {"1": {"employee": "Nobody"}, "10": {"department": "Sales"},
-                       "a": "repeat", "2": {"webhook": "W"}}}
+                       "a": "repeat", "2": {"queue": "Nope"}}}
 
     status, body = await company.call("POST", "/menus", company.manager, json=bad)
 
@@ -78,7 +78,7 @@ async def test_given_a_menu_with_several_faults_when_created_then_422_lists_ever
     status, body = await company.call("POST", "/menus", company.manager, json=bad)
     assert status == 422 and [p["message"] for p in body["error"]["problems"]] == [
         "menu 'Bad': option '1': direction employee 'Nobody': no such employee",
-        "menu 'Bad': option '2': direction webhook 'W': not yet supported",
+        "menu 'Bad': option '2': direction queue 'Nope': no such queue",
         "menu 'Bad': prompt 'nope': no such prompt (upload it first: callctl prompts add)"]
     assert [m["name"] for m in (await company.call("GET", "/menus", company.admin))[1]
             ["menus"]] == ["Main"]

@@ -45,7 +45,7 @@ def menu_documents(add) -> None:
             ({"scheme": "Nope"}, "option '1': direction scheme 'Nope': no such scheme"),
             ({"ivr": "Nope"}, "option '1': direction ivr 'Nope': no such IVR menu"),
             ({"voicemail": "Nope"}, "option '1': direction voicemail 'Nope': no such"),
-            ({"webhook": "W"}, "not yet supported"), ({"phone_number": "abc"}, "phone number"),
+            ({"webhook": "W"}, "no such webhook"), ({"phone_number": "abc"}, "phone number"),
             ({"phone_number": 15550199}, "in quotes"), ({"employee": HUGE}, "option '1'"),
             ("dance", "option '1'"), (None, "option '1'"), ({"colour": "red"}, "unknown kind"),
             ({"employee": "Bob Jones", "department": "Sales"}, "option '1'")]:

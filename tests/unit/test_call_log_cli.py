@@ -99,10 +99,22 @@ def test_given_a_call_when_tagged_then_shown_with_tags_and_kept(setup, capsys):
 def test_given_a_period_when_reported_then_per_employee_totals(setup, capsys):
     setup.leg_started("c2", "leg-2", "PJSIP/bob", "Bob Roe", T0 + timedelta(days=1))
     setup.leg_ended("leg-2", "no_answer", T0 + timedelta(days=1, seconds=20))
+    # Bob calls a customer from his desk phone: 30 s of talk.
+    out_at = T0 + timedelta(days=2)
+    setup.started("c9", "internal", "0301234567", "bob", out_at)
+    setup.outgoing("c9", "Bob Roe", "+15550100", "+49301234567")
+    setup.answered("c9", None, "PJSIP/+49301234567@carrier", out_at + timedelta(seconds=5))
+    setup.ended("c9", "answered", out_at + timedelta(seconds=35))
     code, out, _ = run(capsys, "report", "--since", "2026-11-23")
     assert code == 0
     assert [line.split() for line in out.splitlines()] == [
-        ["employee", "answered", "missed", "talk", "time"], ["Bob", "Roe", "1", "1", "0:01:00"]]
+        ["employee", "answered", "missed", "talk", "time", "outgoing", "outgoing", "talk"],
+        ["Bob", "Roe", "1", "1", "0:01:00", "1", "0:00:30"]]
+    code, out, _ = run(capsys, "show", "c9", "--json")
+    shown = json.loads(out)
+    assert (shown["direction"], shown["employee"], shown["number"], shown["caller_id"],
+            shown["ring_seconds"], shown["talk_seconds"], shown["outcome"]) == \
+        ("outgoing", "Bob Roe", "+49301234567", "+15550100", 5.0, 30.0, "answered")
     _, out, _ = run(capsys, "report", "--since", "2026-12-01")
     assert "(no calls in this period)" in out
 

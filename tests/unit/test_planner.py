@@ -264,11 +264,18 @@ def test_given_referenced_scheme_uncovered_or_cyclic_when_planned_then_skipped_s
     assert "skip scheme 'Missing': no such scheme" in text
 
 
-def test_given_not_yet_supported_direction_when_planned_then_skipped_not_crashed():
-    s = scheme("sequential", BlockSpec((d("webhook", "general"), d("sip_account", "maria")), 20))
+def test_given_webhook_and_crm_directions_when_planned_then_steps_decided_at_call_time():
+    from callctl.domain.remote import Manager, Webhook
+    s = scheme("sequential", BlockSpec((d("webhook", "general"), d("sip_account", "maria")), 20),
+               BlockSpec((d("crm_manager", "deal, lead"),), 15))
     result = plan(s)
-    assert dials(result) == [["PJSIP/maria"]]
-    assert "  skip webhook 'general': not yet supported" in result.trace
+    maria = Target("sip", "maria", "Maria Manager")
+    assert result.steps[:3] == (Webhook("general", 20), Ring((maria,), 20),
+                                Manager(("deal", "lead"), 15))
+    assert "  step 1: ask webhook 'general' where the call goes, ring that; all within 20 s" \
+        in result.trace
+    assert "  step 3: look the caller up in the CRM (deal -> lead) and ring the responsible " \
+           "employee; all within 15 s" in result.trace
 
 
 def test_given_assume_all_reachable_when_planned_then_every_contact_rings():

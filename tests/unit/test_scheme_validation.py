@@ -90,10 +90,20 @@ def test_given_bad_direction_when_validated_then_refused_naming_it(kind, target,
     assert p.startswith(f"scheme 'Sales', branch 'Weekdays', block 1: {message}")
 
 
-@pytest.mark.parametrize("kind", ["webhook", "crm_manager"])
-def test_given_not_yet_supported_kind_when_validated_then_refused_not_ignored(kind):
-    assert problems(scheme(block((kind, "Q1")))) == \
-        [f"scheme 'Sales', branch 'Weekdays', block 1: direction {kind} 'Q1': not yet supported"]
+@pytest.mark.parametrize("order, message", [
+    ("lead, contract", "'contract' is not a CRM entity (one of lead, contact, deal, in the "
+                       "order to look)"),
+    ("lead, lead", "an entity is named twice in the lookup order"),
+])
+def test_given_a_bad_crm_lookup_order_when_validated_then_refused_naming_it(order, message):
+    assert problems(scheme(block(("crm_manager", order)))) == \
+        [f"scheme 'Sales', branch 'Weekdays', block 1: direction crm_manager {order!r}: "
+         f"{message}"]
+
+
+def test_given_a_crm_lookup_order_when_validated_then_fine():
+    assert problems(scheme(block(("crm_manager", "deal, lead")),
+                           block(("webhook", "regional")))) == []
 
 
 def test_given_two_schemes_referencing_each_other_when_validated_then_cycle_named_once():

@@ -7,7 +7,8 @@ from ...domain.flow import Announce
 from ..outcome import NEXT, Outcome, hangup
 
 PROMPT_GUARD_S = 30  # a prompt that never reports its end still ends the call
-LOG_EVENTS = {"missed": "call.unanswered", "not_in_service": "call.not_in_service"}
+LOG_EVENTS = {"missed": "call.unanswered", "not_in_service": "call.not_in_service",
+              "barred": "call.barred", "failed": "call.not_placed"}
 
 
 async def run(ctx, step: Announce, deadline: float | None) -> Outcome:
