@@ -97,7 +97,7 @@ def test_given_wrong_credentials_and_names_then_each_is_named(asterisk, tmp_path
 
 
 def test_given_asterisk_config_output_when_the_sandbox_runs_on_it_then_doctor_passes(
-        asterisk, tmp_path, monkeypatch):
+        asterisk, sandbox_asterisk, tmp_path, monkeypatch):
     out = tmp_path / "snippets"
     a = asterisk
     made = subprocess.run(
@@ -111,11 +111,11 @@ def test_given_asterisk_config_output_when_the_sandbox_runs_on_it_then_doctor_pa
     generated = out / "callctl.yaml"
     try:
         monkeypatch.setenv("CALLCTL_SANDBOX_SNIPPETS", str(out))
-        sandbox("restart")  # now with asterisk-config's files and its generated secrets
+        sandbox_asterisk.restart()  # now with asterisk-config's files and its generated secrets
         rc, findings = doctor(generated)
         assert rc == 0 and failed(findings) == set()
         monkeypatch.setenv("CALLCTL_SANDBOX_DROP", "callctl-sorcery.conf res_curl.so")
-        sandbox("restart")  # without the memory wizards and without HTTP fetching
+        sandbox_asterisk.restart()  # without the memory wizards and without HTTP fetching
         rc, findings = doctor(generated)
         assert rc == 1 and failed(findings) == {
             "sorcery auth", "sorcery aor", "sorcery endpoint", "module res_curl.so",
@@ -125,4 +125,4 @@ def test_given_asterisk_config_output_when_the_sandbox_runs_on_it_then_doctor_pa
     finally:
         monkeypatch.delenv("CALLCTL_SANDBOX_SNIPPETS")
         monkeypatch.delenv("CALLCTL_SANDBOX_DROP", raising=False)
-        sandbox("restart")  # the sandbox as every other test knows it
+        sandbox_asterisk.restart()  # the sandbox as every other test knows it

@@ -6,8 +6,6 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.sandbox import sandbox
-
 from .conftest import ALICE_NUMBER, CUSTOMER
 from .test_first_call import connect
 
@@ -68,9 +66,9 @@ def test_given_an_answered_and_a_missed_call_then_metrics_count_them_and_name_no
     assert paths and not any(re.search(r"callctl-|\d{3}", p) for p in paths), paths
 
 
-def test_given_asterisk_restarts_then_the_reconnect_is_counted(daemon, asterisk):
+def test_given_asterisk_restarts_then_the_reconnect_is_counted(daemon, sandbox_asterisk):
     before = scrape(daemon)
-    sandbox("restart")
+    sandbox_asterisk.restart()  # as the test run owns it: it still dies with the run
     daemon.wait_log("ari.connected", timeout=15)
     daemon.wait_log("ari.reconciled", timeout=5)
     after = scrape(daemon)
