@@ -168,8 +168,10 @@ class Daemon:
         A new login each run: Asterisk keeps a login's contacts across restarts (astdb), and
         a stale contact being replaced makes the daemon think the phone went offline."""
         login = f"bench{secrets.token_hex(3)}"
+        # Call waiting: the one phone takes every concurrent call, as plain Dial() does
+        # (without it the busy agent is skipped, as a real PBX does, and callers hear 480).
         self.cli("employees", "add", "--name", "Bench Agent", "--extension", "701",
-                 "--email", "agent@bench.example.com")
+                 "--email", "agent@bench.example.com", "--call-waiting")
         password = self.cli("sip", "add", "--employee", "Bench Agent", "--login", login)["password"]
         self.cli("numbers", "add", "--number", NUMBER, "--employee", "Bench Agent")
         path = self.workdir / "scheme.yaml"
