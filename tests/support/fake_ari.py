@@ -107,6 +107,9 @@ class FakeAri:
 
     async def hangup(self, channel_id, reason="normal", cause=None):
         self._log("DELETE", f"/channels/{channel_id}", reason=reason, cause=cause)
+        # As Asterisk does, a little later: the channel is destroyed.
+        asyncio.get_running_loop().call_soon(self.emit, {
+            "type": "ChannelDestroyed", "cause": 16, "channel": {"id": channel_id}})
 
     async def answer(self, channel_id):
         self._log("POST", f"/channels/{channel_id}/answer")
