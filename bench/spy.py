@@ -20,6 +20,10 @@ from .harness import Daemon, Sandbox
 from .trace import thread_cpu
 
 RATE_HZ = 250  # samples per second per thread
+# py-spy counts a thread blocked in these as running here: their samples are waiting, not
+# work, and are left out (the /proc CPU figures beside the table are the exact totals).
+WAITING = ("EpollSelector.select (", "_worker (concurrent/futures/thread.py",
+           "CallRecorder._run (", "Condition.wait (", "Event.wait (")
 SPY = Path(sys.executable).parent / "py-spy"
 
 
@@ -53,6 +57,8 @@ def top(raw: str, main_tid: int, calls: int, n: int = 15) -> dict:
         tid_frame = frames.pop(0)
         kind = "event loop" if f"({hex(main_tid)})" in tid_frame.lower() or \
             f"{main_tid}" in tid_frame else "other threads"
+        if frames and frames[-1].startswith(WAITING):
+            continue
         own, total = kinds.setdefault(kind, (Counter(), Counter()))
         c = int(count)
         samples[kind] += c

@@ -63,6 +63,10 @@ _CALL_EXISTS = select(literal(1)).where(CALLS.c.id == bindparam("call"))
 _LEG_EXISTS = select(literal(1)).where(LEGS.c.channel_id == bindparam("leg"))
 _CALL_TIMES = select(CALLS.c.started_at, CALLS.c.answered_at).where(CALLS.c.id == bindparam("call"))
 _UPDATE_CALL = update(CALLS).where(CALLS.c.id == bindparam("call"))
+_DEPARTMENT_OF = (select(Department.__table__.c.name)
+                  .join_from(Employee.__table__, Department.__table__,
+                             Employee.__table__.c.department_id == Department.__table__.c.id)
+                  .where(Employee.__table__.c.full_name == bindparam("employee")))
 _END_LEG = update(LEGS).where(LEGS.c.channel_id == bindparam("leg"), LEGS.c.result.is_(None))
 
 # Declared here rather than in models.py so that module needs no import of this one (a
@@ -407,8 +411,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 def _department_of(s, employee: str | None) -> str | None:
     if employee is None:
         return None
-    return s.scalar(select(Department.name).join(Employee.department)
-                    .where(Employee.full_name == employee))
+    return s.connection().scalar(_DEPARTMENT_OF, {"employee": employee})
 
 
 
