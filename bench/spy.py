@@ -23,7 +23,8 @@ RATE_HZ = 250  # samples per second per thread
 # py-spy counts a thread blocked in these as running here: their samples are waiting, not
 # work, and are left out (the /proc CPU figures beside the table are the exact totals).
 WAITING = ("EpollSelector.select (", "_worker (concurrent/futures/thread.py",
-           "CallRecorder._run (", "Condition.wait (", "Event.wait (")
+           "CallRecorder._run (", "Condition.wait (", "Event.wait (",
+           "Runner.run (asyncio/runners.py")  # uvloop: its C loop, mostly waiting in epoll
 SPY = Path(sys.executable).parent / "py-spy"
 
 

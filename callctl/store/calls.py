@@ -117,11 +117,15 @@ class CallLog:
     @contextmanager
     def _tx(self):
         batch = getattr(self._local, "session", None)
-        if batch is not None:
-            yield batch
-        else:
+        if batch is None:
             with self._sessions.begin() as s:
                 yield s
+            return
+        yield batch
+        # A batch mixes object writes with plain statements, which bypass the session: each
+        # write lands before the next one runs, and no object outlives it to be read stale.
+        batch.flush()
+        batch.expunge_all()
 
     # -- written by the daemon ------------------------------------------------------------------
 
@@ -412,8 +416,6 @@ def _department_of(s, employee: str | None) -> str | None:
     if employee is None:
         return None
     return s.connection().scalar(_DEPARTMENT_OF, {"employee": employee})
-
-
 
 
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
