@@ -11,14 +11,12 @@ import asyncio
 import logging
 import queue
 import threading
-import time
 from typing import Callable
 
 from .. import log, metrics
 from ..store.calls import CallLog
 
 BATCH_MAX = 500
-LINGER_S = 0.02
 _STOP = object()
 
 
@@ -46,13 +44,13 @@ class CallRecorder:
 
     def _run(self) -> None:
         while True:
+            # Group commit without waiting: whatever piled up during the last commit joins
+            # this one (under load, many calls' writes), so a write is never held back; a
+            # daemon killed mid-call loses only what was not yet committed.
             batch, stop = [self._queue.get()], False
-            # Group commit: what arrives within LINGER_S joins this transaction. Under load
-            # a commit then carries several calls' writes; alone, a write waits 20 ms.
-            until = time.monotonic() + LINGER_S
-            while len(batch) < BATCH_MAX and batch[-1] is not _STOP:
+            while len(batch) < BATCH_MAX:
                 try:
-                    batch.append(self._queue.get(timeout=max(0.0, until - time.monotonic())))
+                    batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             if _STOP in batch:
