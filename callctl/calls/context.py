@@ -79,6 +79,7 @@ class CallContext:
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.caller_alive = True
         self.caller_up = False  # answered (by us): media steps need it, prompts bill it
+        self.caller_ringing = False  # the caller was sent a 180 (by the dialplan or by us)
         self.music_on_hold = False  # what the caller hears while people ring
         self._waiting: str | None = None  # "ring" | "moh" | a ringback playback id
         self._ringback: asyncio.Future | None = None  # the ring request, while it is out
@@ -176,10 +177,12 @@ class CallContext:
             await self._caller_request(self.s.ari.play(self.caller, "tone:ring",
                                                        self._waiting))
         else:
-            # Not awaited: the legs' originate leaves at once, a round-trip sooner (the
-            # phone rings ~1.5 ms earlier); stop_waiting collects it.
             self._waiting = "ring"
-            self._ringback = asyncio.ensure_future(self.quiet(self._ring()))
+            if not self.caller_ringing:
+                # Not awaited: the legs' originate leaves at once, a round-trip sooner (the
+                # phone rings ~1.5 ms earlier); stop_waiting collects it.
+                self.caller_ringing = True
+                self._ringback = asyncio.ensure_future(self.quiet(self._ring()))
 
     async def _ring(self) -> None:
         try:

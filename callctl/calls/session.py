@@ -26,13 +26,14 @@ STICKY_LOOKUP_S = 0.25
 
 class CallSession:
     def __init__(self, services: Services, router, channel: dict, kind: str, dialled: str,
-                 *, resumed: bool = False):
+                 *, resumed: bool = False, ringing: bool = False):
         caller = channel.get("caller") or {}
         call = Call(channel["id"], kind, dialled, caller.get("number") or "anonymous",
                     caller.get("name") or "", endpoint_of(channel.get("name", "")))
         self.s, self.router, self.call, self.resumed = services, router, call, resumed
         self.ctx = CallContext(services, router, call, metrics.call_started())
         self.ctx.caller_up = channel.get("state") == "Up"  # a resumed call may be answered
+        self.ctx.caller_ringing = ringing  # the dialplan sent the 180 (dialplan/callctl.conf)
         self.talking = False
         self.keep_up = False  # daemon stopping with the call bridged: leave it to Asterisk
         self.handoff = False  # daemon stopping before an answer: caller to the fallback
