@@ -87,7 +87,7 @@ def _run(args) -> int:
         return 0
     log.setup(cfg.log_level)
     if args.command == "run":
-        import uvloop  # libuv's event loop: ~10 % less daemon CPU per call (bench/README.md)
+        import uvloop  # libuv's event loop: ~10 % less event-loop CPU per call (bench/README.md)
 
         from .app import Daemon
         uvloop.run(Daemon(cfg, config_path=args.config).run())
