@@ -135,7 +135,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     profile = "quick" if args.quick else "full"
     prof = PROFILES[profile]
-    label = ("trace" if args.trace else "profile" if args.profile else f"{profile} soak" if args.soak else profile)
+    label = ("trace" if args.trace else "profile" if args.profile
+             else f"{profile} soak" if args.soak else profile)
     latest = RESULTS / "latest.json"
     results = json.loads(latest.read_text()) if latest.exists() else {}
     section = {}

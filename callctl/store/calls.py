@@ -61,7 +61,8 @@ class CallLeg(Base):
 CALLS, LEGS = CallRecord.__table__, CallLeg.__table__
 _CALL_EXISTS = select(literal(1)).where(CALLS.c.id == bindparam("call"))
 _LEG_EXISTS = select(literal(1)).where(LEGS.c.channel_id == bindparam("leg"))
-_CALL_TIMES = select(CALLS.c.started_at, CALLS.c.answered_at).where(CALLS.c.id == bindparam("call"))
+_CALL_TIMES = (select(CALLS.c.started_at, CALLS.c.answered_at)
+               .where(CALLS.c.id == bindparam("call")))
 _UPDATE_CALL = update(CALLS).where(CALLS.c.id == bindparam("call"))
 _DEPARTMENT_OF = (select(Department.__table__.c.name)
                   .join_from(Employee.__table__, Department.__table__,
