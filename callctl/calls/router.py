@@ -62,7 +62,8 @@ class Router:
         if ev.type != "StasisStart":
             return
         if ev.args and ev.args[0] in CALL_KINDS and len(ev.args) > 1:
-            self.start(CallSession(self.s, self, ev.channel, ev.args[0], ev.args[1]))
+            self.start(CallSession(self.s, self, ev.channel, ev.args[0], ev.args[1],
+                                   ringing="ringing" in ev.args[2:]))
         elif ev.channel_id and ev.channel_id.startswith(LEG_PREFIX):
             # A leg answered after its call ended: nobody is waiting for it.
             self.spawn(self.s.ari.hangup(ev.channel_id))

@@ -30,9 +30,10 @@ LEGS_GONE_S = 0.5  # at most, after hanging up a call's people, before they coun
 
 class CallSession:
     def __init__(self, services: Services, router, channel: dict, kind: str, dialled: str,
-                 *, resumed: bool = False, resume_at: str = ""):
+                 *, resumed: bool = False, resume_at: str = "", ringing: bool = False):
         """`resume_at`: where a restarted daemon found the caller (its CALLCTL_STEP, e.g.
-        "queue:Sales:1764500000.123"): the call goes on from that step of its plan."""
+        "queue:Sales:1764500000.123"): the call goes on from that step of its plan.
+        `ringing`: the dialplan already sent the caller a 180."""
         caller = channel.get("caller") or {}
         call = Call(channel["id"], kind, dialled, caller.get("number") or "anonymous",
                     caller.get("name") or "", endpoint_of(channel.get("name", "")))
@@ -40,6 +41,7 @@ class CallSession:
         self.resume_at = resume_at
         self.ctx = CallContext(services, router, call, metrics.call_started())
         self.ctx.caller_up = channel.get("state") == "Up"  # a resumed call may be answered
+        self.ctx.caller_ringing = ringing  # the dialplan sent the 180 (dialplan/callctl.conf)
         self.talking = False
         self.keep_up = False  # daemon stopping with the call bridged: leave it to Asterisk
         self.handoff = False  # daemon stopping before an answer: caller to the fallback
