@@ -9,8 +9,10 @@ Completing bridges transferee and recipient, going back bridges transferee and t
 again; either way the call goes on with the new pair (talk.py). A transfer a phone asked
 for (REFER) tells that phone how it went (NOTIFY, through transfer_progress).
 
-Each step goes to the call log (store/transfers.py) and, for a restarted daemon
-(transfer_resume.py), onto the transferee's channel (CALLCTL_STEP).
+Each step goes to the call log (store/transfers.py). Nothing is asked of a channel that
+plays an endless tone (ringback) but to stop it: Asterisk runs a Stasis channel's requests
+(answer, variables, ...) one after the other on the channel itself, so a request queued
+behind `tone:ring` waits until the HTTP request times out.
 """
 from __future__ import annotations
 
@@ -19,11 +21,11 @@ import asyncio
 from .. import log
 from ..domain.flow import NOBODY_AVAILABLE
 from ..domain.transfer import (TERMINAL, Recipient, Refused, next_state, resolve,
-                               result_of, transfer_code)
+                               result_of)
 from ..pbx.ari import NotFound
 from ..pbx.transfers import ANSWERED, DECLINED, PROGRESS, UNAVAILABLE, transfer_progress
 from ..store.transfers import transfer_answered, transfer_ended, transfer_started
-from .context import STEP_VAR, new_id, now
+from .context import new_id, now
 from .model import Bridge, Leg
 from .outcome import CallerGone
 from .parties import employee_of, identity, login_of, who
@@ -86,13 +88,12 @@ async def start(conv, mode: str, via: str, transferer: Leg, to: str,
 
 class Transfer:
     def __init__(self, conv, mode: str, via: str, transferer: Leg, transferee: Leg,
-                 recipient: Recipient, refer: str | None = None, seq: int | None = None):
+                 recipient: Recipient, refer: str | None = None):
         self.conv, self.ctx = conv, conv.ctx
         self.mode, self.via, self.refer = mode, via, refer
         self.transferer, self.transferee, self.recipient = transferer, transferee, recipient
-        if seq is None:
-            conv.count += 1
-        self.seq = seq or conv.count
+        conv.count += 1
+        self.seq = conv.count
         self.state = "ready"
         self.legs: list[Leg] = []  # the phones rung for the recipient
         self.answered: Leg | None = None
@@ -128,7 +129,6 @@ class Transfer:
         self.conv.serve(e)  # whose hang-up ends the call, from now on
         ctx.call.legs.setdefault(t.channel_id, t)  # the caller, too, is followed as a leg
         self.conv.keypads.pads.pop(e.channel_id, None)
-        await self._mark()
         await self._unbridge()
         if self.refer is not None:
             await transfer_progress(ctx.s.ari, self.refer, PROGRESS)
@@ -138,14 +138,6 @@ class Transfer:
             reply.set_result(self.view())
         if not self.legs:
             await self._move("declined")
-        while self.state not in TERMINAL:
-            await self._move(*await self._next())
-        await self._after()
-
-    async def resume_answered(self, answered: Leg, consult: Bridge) -> None:
-        """Go on with an attended transfer found talking after a restart."""
-        self.answered, self.consult, self.state = answered, consult, "answered"
-        self.conv.keypads.consulting(self.transferer.channel_id)
         while self.state not in TERMINAL:
             await self._move(*await self._next())
         await self._after()
@@ -189,15 +181,15 @@ class Transfer:
             if self.consult is None:
                 self._log_answered()
             await self._release(t, told=True)
-            await self._finish(employee_of(ctx, self.answered))
+            self._finish(employee_of(ctx, self.answered))
             await self._connect(e, self.answered)
             ctx.s.crm.answered(ctx.call, self.answered)
         elif state == "cancelled":
             await self._drop_recipient()
-            await self._finish()
+            self._finish()
             await self._connect(e, t)
         elif state == "abandoned":
-            await self._finish()
+            self._finish()
 
     async def _after(self) -> None:
         """After the end. Abandoned: the transferer goes on with the recipient (still
@@ -217,7 +209,7 @@ class Transfer:
                 await self._tail(t, self.legs)
         elif self.state == "failed":
             back = t.state != "gone" and self.refer is not None  # its phone is still there
-            await self._finish(detail="back to the transferer" if back
+            self._finish(detail="back to the transferer" if back
                                else "the transferer's phones rang again")
             if self.refer is not None:
                 await transfer_progress(ctx.s.ari, self.refer, DECLINED)
@@ -410,22 +402,14 @@ class Transfer:
             await self.ctx.quiet(self.ctx.s.ari.stop_playback(self.ringback))
             self.ringback = None
 
-    async def _mark(self) -> None:
-        """On the transferee's channel: how a restarted daemon goes on (transfer_resume.py)."""
-        t = self.transferer
-        fields = {"seq": self.seq, "mode": self.mode, "via": self.via, "by": t.channel_id,
-                  "party": t.party or "", "to": self.recipient.asked}
-        await self.ctx.quiet(self.ctx.s.ari.set_variable(self.transferee.channel_id, STEP_VAR,
-                                                         transfer_code(fields)))
-
     def _log_answered(self) -> None:
         ctx, r = self.ctx, self.answered
         ctx.record(transfer_answered, ctx.call.id, self.seq, who(ctx, r), r.dial, now())
         log.event("call.transfer_answered", call=ctx.call.id, seq=self.seq,
                   recipient=who(ctx, r))
 
-    async def _finish(self, employee: str | None = None, detail: str | None = None) -> None:
-        """The end in the call log, and the mark off the transferee's channel."""
+    def _finish(self, employee: str | None = None, detail: str | None = None) -> None:
+        """The end in the call log."""
         ctx, r = self.ctx, self.answered
         result = result_of(self.state, self.event)
         recipient = who(ctx, r) if r is not None else None
@@ -433,5 +417,3 @@ class Transfer:
                    r.dial if r is not None else None, detail, employee)
         log.event("call.transfer_ended", call=ctx.call.id, seq=self.seq, result=result,
                   mode=self.mode, via=self.via, to=self.recipient.label, recipient=recipient)
-        if self.transferee.state != "gone":
-            await ctx.quiet(ctx.s.ari.set_variable(self.transferee.channel_id, STEP_VAR, ""))

@@ -16,7 +16,6 @@ back to the transferer). Pure: the daemon (calls/transfers.py) does what a state
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
 
 from .catalog import Catalog
 from .directory import Employee, Presence
@@ -168,15 +167,3 @@ def _by_name(catalog: Catalog, name: str):
         if e.name.casefold() == folded:
             return e
     return next((d for d in directory.departments if d.name.casefold() == folded), None)
-
-
-def transfer_code(fields: dict[str, str]) -> str:
-    """A transfer in progress as the channel variable a restarted daemon reads back
-    (calls/reconcile): `transfer:` and the fields as a query string."""
-    return "transfer:" + urlencode(fields)
-
-
-def parse_transfer_code(value: str) -> dict[str, str] | None:
-    if not value.startswith("transfer:"):
-        return None
-    return dict(parse_qsl(value[len("transfer:"):]))

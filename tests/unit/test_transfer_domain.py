@@ -8,8 +8,8 @@ from callctl.domain.directory import CompanyNumber, Department, Directory, Emplo
 from callctl.domain.flow import Target
 from callctl.domain.outgoing import CallerIdRule, OutgoingPolicy
 from callctl.domain.scheme import Direction
-from callctl.domain.transfer import (TERMINAL, TRANSITIONS, Refused, next_state,
-                                     parse_transfer_code, resolve, result_of, transfer_code)
+from callctl.domain.transfer import (TERMINAL, TRANSITIONS, Refused, next_state, resolve,
+                                     result_of)
 
 ALICE = Employee("Alice Smith", "101", ("alice",), department="Sales")
 BOB = Employee("Bob Jones", "102", ("bob",), ("+15550199",), department="Sales")
@@ -149,8 +149,3 @@ def test_given_a_barred_account_when_transferring_out_then_refused():
         ring("+12025550143", policy=replace(POLICY, barred=frozenset({"alice"})))
     assert refused.value.prompt.name == "outgoing-barred"
 
-
-def test_given_a_transfer_when_kept_on_a_channel_then_it_reads_back():
-    fields = {"seq": "2", "mode": "attended", "by": "callctl-1.0-ab", "to": "Sales & Co"}
-    assert parse_transfer_code(transfer_code(fields)) == fields
-    assert parse_transfer_code("voicemail:Box") is None

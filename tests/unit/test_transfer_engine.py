@@ -236,7 +236,7 @@ async def test_given_a_consultation_when_the_caller_hangs_up_then_it_goes_on_as_
     h.ari.answer_leg(bob)
     await h.bridged(alice, bob)
     h.ari.hang_up(CUSTOMER)
-    await h.ari.wait("POST", "/variable", 1)
+    await h.ari.wait("DELETE", "/moh")  # the consultation goes on: no music for anyone
     await asyncio.sleep(0.05)
     assert not session.task.done()  # Alice and Bob talk on
     assert not h.ari.find("DELETE", f"/channels/{bob}")
