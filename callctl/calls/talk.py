@@ -47,6 +47,7 @@ class Conversation:
         self.transfer = None  # the transfers.Transfer under way
         self.count = 0  # transfers so far: the next one's number in the call log
         self.over = False  # nobody left to talk to (a transfer's end), or handed over
+        self.prompt: str | None = None  # the "transfer" prompt's playback, while it plays
         self.keypads = Keypads(ctx, self.peer)
         ctx.talk = self
         self.listen()
@@ -117,8 +118,9 @@ class Conversation:
         if isinstance(action, Begin):
             log.event("call.transfer_code", call=self.ctx.call.id, kind=action.kind,
                       channel=channel_id)
+            self.prompt = new_id("pb")
             await self.ctx.quiet(self.ctx.s.ari.play(
-                channel_id, self.ctx.s.media(TRANSFER_PROMPT), new_id("pb")))
+                channel_id, self.ctx.s.media(TRANSFER_PROMPT), self.prompt))
         elif isinstance(action, Dial):
             await transfers.start(self, action.kind, "keypad", party, action.number)
         elif isinstance(action, Abort):

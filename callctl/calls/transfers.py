@@ -75,9 +75,10 @@ async def start(conv, mode: str, via: str, transferer: Leg, to: str,
             reply.set_exception(refused)
         if refer is not None:
             await transfer_progress(ctx.s.ari, refer, UNAVAILABLE)
-        else:
+        elif reply is None:  # the keypad: the transferer hears why (the API answers it)
+            conv.prompt = new_id("pb")
             await ctx.quiet(ctx.s.ari.play(transferer.channel_id, ctx.s.media(refused.prompt),
-                                           new_id("pb")))
+                                           conv.prompt))
         return
     conv.transfer = Transfer(conv, mode, via, transferer, transferee, recipient, refer)
     try:
@@ -129,6 +130,10 @@ class Transfer:
         self.conv.serve(e)  # whose hang-up ends the call, from now on
         ctx.call.legs.setdefault(t.channel_id, t)  # the caller, too, is followed as a leg
         self.conv.keypads.pads.pop(e.channel_id, None)
+        if self.conv.prompt is not None:  # a prompt left playing in the bridge blocks the
+            # transferer's channel after the bridge goes (its ringback would never start)
+            await ctx.quiet(ctx.s.ari.stop_playback(self.conv.prompt))
+            self.conv.prompt = None
         await self._unbridge()
         if self.refer is not None:
             await transfer_progress(ctx.s.ari, self.refer, PROGRESS)

@@ -147,6 +147,19 @@ async def test_given_an_offline_colleague_when_keyed_then_refused_with_a_prompt(
     await h.ended(session)
 
 
+async def test_given_the_transfer_prompt_playing_when_the_number_is_keyed_then_it_stops(h):
+    session = h.call()
+    alice = await h.talking(session)
+    h.keys(alice, "##")
+    prompt = (await h.ari.wait("POST", f"/channels/{alice}/play")).params["playbackId"]
+    h.keys(alice, "102#")
+    stop = await h.ari.wait("DELETE", f"/playbacks/{prompt}")
+    # before the bridge goes: a prompt left playing there blocks the channel afterwards
+    assert h.ari.requests.index(stop) < h.ari.requests.index(bridges_gone(h)[0])
+    h.ari.hang_up(CUSTOMER)
+    await h.ended(session)
+
+
 async def test_given_attended_when_completed_by_keypad_then_caller_and_bob_talk(h):
     session = h.call()
     alice = await h.talking(session)
@@ -431,6 +444,7 @@ async def test_given_the_api_when_the_target_is_offline_then_refused_and_nothing
     with pytest.raises(Busy, match="Bob Jones does not talk"):
         await h.desk.transfer(CUSTOMER, "Bob Jones", "104", "blind")
     assert not bridges_gone(h)
+    assert not h.ari.find("POST", "/play")  # the API answers why: no prompt in the call
     h.ari.hang_up(CUSTOMER)
     await h.ended(session)
 
