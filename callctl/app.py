@@ -13,6 +13,7 @@ from .calls.click import ClickToCall
 from .calls.desk import TransferDesk
 from .calls.context import Services
 from .calls.media import PromptMedia
+from .calls.queues import QueueRooms
 from .calls.outage import Outage
 from .calls.reconcile import reconcile
 from .api.prompts import mount_media
@@ -108,7 +109,8 @@ class Daemon:
             outgoing=lambda: self.outgoing_policy, country=config.project.country,
             webhooks=self.webhooks, crm=self.crm, codes=config.transfers.codes(),
             transfer_ring_s=config.transfers.ring_timeout)
-        self.router = Router(self.services, config.ari.app)
+        self.queues = self.services.queues = QueueRooms(self.services)
+        self.router = self.queues.router = Router(self.services, config.ari.app)
         self.desk = TransferDesk(self.router)
         self.outage = Outage(self.router, self.astdb)
         self.click = ClickToCall(self.services, self.router)
@@ -165,6 +167,7 @@ class Daemon:
         self._registered(self.presence.contact(login, uri, status))
 
     def _registered(self, change: tuple[str, str, str | None]) -> None:
+        self.queues.wake()  # an operator's phone came or went
         log.event("sip.registration", login=change[0], state=change[1], contact=change[2])
         self._registrations.put_nowait(change)
 
@@ -195,10 +198,11 @@ class Daemon:
         self.crm.users = await asyncio.to_thread(self.crm_service.users)
         self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
+        self.queues.wake()  # operators may have come or gone
         log.event("directory.loaded", version=version, employees=len(directory.employees),
                   numbers=len(directory.numbers), sip_accounts=len(directory.sip_accounts),
                   schemes=len(self.catalog.schemes), menus=len(self.catalog.menus),
-                  voicemail_boxes=len(self.catalog.boxes))
+                  voicemail_boxes=len(self.catalog.boxes), queues=len(self.catalog.queues))
         return True
 
     async def run_service(self, fn, *args, **kwargs):
@@ -278,8 +282,10 @@ class Daemon:
                   media=self.media_url)
         await asyncio.to_thread(upgrade, self.config.database.url)
         await self.load_directory()
+        await self.queues.load_callbacks()
         self.db_ready = True
         tasks = [asyncio.create_task(self.ari.run_events(self.on_event, self.on_connect)),
+                 asyncio.create_task(self.queues.run()),
                  asyncio.create_task(self.watch_directory()),
                  asyncio.create_task(self.record_registrations()),
                  asyncio.create_task(self.contacts.run()),

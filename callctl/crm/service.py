@@ -94,8 +94,10 @@ class CrmService:
         except BadNumber:
             pass
         with self._sessions() as s:
-            rows = s.scalars(select(Client).outerjoin(ClientPhone).where(or_(*found))
-                             .options(selectinload(Client.phones)).distinct()
+            # ids first: DISTINCT over whole rows fails on PostgreSQL (a JSON column).
+            ids = select(Client.id).outerjoin(ClientPhone).where(or_(*found))
+            rows = s.scalars(select(Client).where(Client.id.in_(ids))
+                             .options(selectinload(Client.phones))
                              .order_by(Client.name, Client.id).limit(SEARCH_LIMIT))
             return [client_view(c) for c in rows]
 

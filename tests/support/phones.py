@@ -957,6 +957,11 @@ class Phone:
         do); off, the test hangs up when it wants."""
         self._request("set_hang_up_transferred", value)
 
+    def forget_incoming(self):
+        """Drop calls that came in and were never taken by a test (a test's start)."""
+        with self.lab.cond:
+            self._incoming.clear()
+
     def expect_no_incoming(self, within):
         if self.lab.wait_for(lambda: self._incoming, within):
             raise AssertionError(f"unexpected incoming call for {self.uri} "
