@@ -118,11 +118,9 @@ def test_given_an_offline_colleague_when_keyed_then_refused_and_the_call_goes_on
     refused = daemon.wait_log("call.transfer_refused", call=call_id)
     assert "Dan Brown" in refused["reason"]
     assert audible(alice.record(1))  # Alice hears why (the customer is silent)
-    alice.play_tone(1600)
-    assert call.hears_tone(1600)  # the customer still hears Alice meanwhile
-    alice.stop_tone()
+    # Asterisk takes Alice out of the mix while the prompt plays; then the call goes on.
     call.play_tone(1000)
-    assert any(alice.hears_tone(1000) for _ in range(4))  # and Alice the customer after it
+    assert any(alice.hears_tone(1000) for _ in range(4))
     call.stop_tone()
     hang_up(daemon, call_id, alice, call)
     (t,) = transfers_of(daemon, call_id)
