@@ -140,7 +140,8 @@ _ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
                409: "Conflicts with existing data or still in use; nothing was changed",
                413: "The upload is larger than allowed; nothing was stored",
                422: "Refused by a directory, scheme, menu or voicemail rule; nothing was "
-                    "changed"}
+                    "changed",
+               503: "The call could not take the request in time; nothing was changed"}
 
 
 def ref(name: str) -> dict:

@@ -225,9 +225,9 @@ class CallSession:
                 doomed = [leg.channel_id for leg in call.live()]
                 if self.handoff and ctx.caller_alive:
                     await ctx.quiet(ari.continue_in_dialplan(
-                        self.caller, self.s.fallback_context, call.dialled))
+                        ctx.caller, self.s.fallback_context, call.dialled))
                 elif ctx.caller_alive:
-                    await ctx.quiet(ari.hangup(self.caller, cause=ctx.hangup_cause))
+                    await ctx.quiet(ari.hangup(ctx.caller, cause=ctx.hangup_cause))
                 gone = self.router.destroyed(doomed)
                 await asyncio.gather(*(ctx.quiet(ari.hangup(c)) for c in doomed),
                                      *(ctx.quiet(ari.destroy_bridge(b)) for b in call.bridges))

@@ -443,3 +443,4 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 
 from . import queue_log  # noqa: E402,F401  (its table joins the calls tables' metadata)
+from . import transfers  # noqa: E402,F401  (the same)
