@@ -204,4 +204,5 @@ async def test_given_a_callback_request_then_the_operator_then_the_caller_is_cal
     h.ari.answer_leg(customer)
     await h.ari.wait("POST", "/addChannel")
     h.ari.hang_up(ann)
+    await h.ari.wait("DELETE", f"/channels/{customer}")  # the other side is released
     h.close()
