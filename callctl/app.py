@@ -51,6 +51,11 @@ from .integrations.crm_events import CrmEvents, Receiver
 from .integrations.crm_lookup import HttpCrm
 from .integrations.webhooks import Webhooks
 from .voicemail.notifier import box_targets, notifier_from_config
+from .api.signin import SignIn
+from .api.workspace import mount_page, webrtc_url, workspace_routes
+from .store.web_sessions import WebSessions
+from .workspace.events import EventHub
+from .workspace.service import Workspace
 
 
 # The ARI events callctl acts on; Asterisk is asked to send no others.
@@ -79,8 +84,12 @@ class Daemon:
         self.contacts = ContactEvents(config.ami.host, config.ami.port, config.ami.username,
                                       config.ami.secret, self.on_contact, self.seed_presence)
         self.provisioner = Provisioner(self.ari, config.pbx.staff_transport,
-                                       config.pbx.staff_context)
+                                       config.pbx.staff_context, config.pbx.webrtc_transport)
         call_log = CallLog(sessions(self.engine))
+        self.workspace = Workspace(sessions(self.engine), self.directory_service,
+                                   self.crm_service, call_log, config.project.timezone)
+        self.hub = EventHub(lambda: self.catalog, self.current_presence,
+                            self.workspace.screen_pop)
         self.recorder = CallRecorder(call_log)
         self.busy = BusyBoard()
         messages, outbox = Messages(sessions(self.engine)), Outbox(sessions(self.engine))
@@ -104,7 +113,7 @@ class Daemon:
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context,
             outgoing=lambda: self.outgoing_policy, country=config.project.country,
-            webhooks=self.webhooks, crm=self.crm)
+            webhooks=self.webhooks, crm=self.crm, events=self.hub)
         self.router = Router(self.services, config.ari.app)
         self.outage = Outage(self.router, self.astdb)
         self.click = ClickToCall(self.services, self.router)
@@ -163,6 +172,7 @@ class Daemon:
     def _registered(self, change: tuple[str, str, str | None]) -> None:
         log.event("sip.registration", login=change[0], state=change[1], contact=change[2])
         self._registrations.put_nowait(change)
+        self.hub.refresh()
 
     def on_event(self, ev) -> None:
         self.router.dispatch(ev)
@@ -191,6 +201,7 @@ class Daemon:
         self.crm.users = await asyncio.to_thread(self.crm_service.users)
         self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
+        self.hub.refresh()
         log.event("directory.loaded", version=version, employees=len(directory.employees),
                   numbers=len(directory.numbers), sip_accounts=len(directory.sip_accounts),
                   schemes=len(self.catalog.schemes), menus=len(self.catalog.menus),
@@ -261,11 +272,17 @@ class Daemon:
             loop.add_signal_handler(sig, self._stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self.reloader.reload)
         web_app = health_app(self.status)
+        ws_url = webrtc_url(self.config.pbx.webrtc_url, self.config.ari.url)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
                   calls=self.listening, routing=self.routing_service,
                   more=lambda run: outgoing_routes(self.outgoing_service, run, self.click)
-                  + crm_routes(self.crm_service, run))
+                  + crm_routes(self.crm_service, run) + workspace_routes(
+                      self.hub, self.workspace, self.directory_service, self.crm_service, run,
+                      ws_url=ws_url, timezone_name=self.config.project.timezone),
+                  signin=SignIn(WebSessions(sessions(self.engine)),
+                                secure=self.config.http.secure_cookies))
+        mount_page(web_app, ws_url)
         mount_media(web_app, self.prompt_service, self.default_sounds)
         mount_listen_links(web_app, lambda: self.notices.links, self.listening.messages.audio)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
@@ -298,6 +315,7 @@ class Daemon:
         await self.webhooks.close()
         await asyncio.to_thread(self.recorder.close)
         await self.ari.close()
+        self.hub.close()  # open event streams end, or the HTTP server would wait for them
         await http.cleanup()
         self.engine.dispose()
         log.event("daemon.stopped")

@@ -57,6 +57,7 @@ class CallSession:
             log.event("call.resumed" if self.resumed else "call.started", call=call.id,
                       kind=call.kind, number=call.dialled, caller=call.caller_number)
             self._engage_caller()
+            self.s.events.call_started(call)
             plan = await self.plan()
             if plan.uncovered:
                 outcome, detail, self.handoff = "fallback", plan.reason, True
@@ -193,6 +194,7 @@ class CallSession:
             ctx.record(CallLog.ended, call.id, outcome, now(), detail,
                        "; ".join(call.route) or None)
             self.s.crm.ended(call, outcome)
+            self.s.events.ended(call, outcome)
         await ctx.flushed()
         ctx.metrics.ended(None if self.keep_up else outcome)
         self.router.forget(self)

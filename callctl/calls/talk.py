@@ -11,6 +11,7 @@ from .model import Leg
 async def talk(ctx: CallContext, leg: Leg) -> None:
     ctx.record(CallLog.answered, ctx.call.id, leg.employee, leg.dial, now())
     ctx.s.crm.answered(ctx.call, leg)
+    ctx.s.events.answered(ctx.call, leg)
     try:
         await ctx.connect(leg)
     except NotFound:
