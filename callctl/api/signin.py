@@ -106,7 +106,7 @@ def signin_routes(service: Any, signin: SignIn, run) -> list[Route]:
             return 429, web.json_response({"error": {
                 "entity": "auth", "field": "email", "message": f"too many failed sign-ins: "
                 f"try again in {seconds} s"}}, status=429, headers={"Retry-After": str(seconds)})
-        employee = await run(service.authenticate, body["email"], body["password"])
+        employee = await run(service.authenticate, email, body["password"])
         if employee is None:  # one message for both cases: do not reveal which e-mails exist
             signin.per_email.failed(keys[0])
             signin.per_address.failed(keys[1])
