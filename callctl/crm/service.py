@@ -22,6 +22,7 @@ from ..store.crm_models import ENTITY_KINDS, STATES, Client, ClientPhone, CrmEnt
 from ..store.directory_models import Employee
 
 SEARCH_LIMIT = 50
+NEW_CALLER = "made by callctl for a new caller"  # the comment of a card made for a caller
 TEXT_FIELDS = {"company": 128, "address": 255, "comment": 4000}
 
 
@@ -202,7 +203,7 @@ class CrmService:
             if found is not None:
                 return found, False
             client = Client(name=number, emails=[], created_at=self._clock(),
-                            comment="made by callctl for a new caller",
+                            comment=NEW_CALLER,
                             phones=[ClientPhone(number=number)])
             s.add(client)
             s.flush()

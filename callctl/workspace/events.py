@@ -60,8 +60,9 @@ class Subscription:
 class EventHub(NoEvents):
     def __init__(self, catalog: Callable, presence: Callable,
                  screen_pop: Callable[[str], dict | None] | None = None):
-        """`catalog()`, `presence()`: the daemon's now; `screen_pop(number)`: the caller's
-        card and history (blocking: run in a thread), None for an anonymous caller."""
+        """`catalog()`, `presence()`: the daemon's now; `screen_pop(number, call id)`: the
+        caller's card and history (blocking: run in a thread), None for an anonymous
+        caller."""
         self.catalog, self.presence, self.screen_pop = catalog, presence, screen_pop
         self._subs: set[Subscription] = set()
         self._shown: dict[str, dict] = {}  # colleague name -> what pages were last told
@@ -120,8 +121,7 @@ class EventHub(NoEvents):
         if self.screen_pop is None or call.kind != "inbound":
             self.publish(event, parties)
             return
-        task = asyncio.get_running_loop().create_task(self._pop(event, call.caller_number,
-                                                                parties))
+        task = asyncio.get_running_loop().create_task(self._pop(event, call, parties))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -139,9 +139,10 @@ class EventHub(NoEvents):
         except Exception as exc:  # a page's trouble never reaches the call
             log.event("workspace.publish_failed", logging.WARNING, error=repr(exc))
 
-    async def _pop(self, event: dict, number: str, parties: frozenset[str]) -> None:
+    async def _pop(self, event: dict, call, parties: frozenset[str]) -> None:
         try:
-            event["card"] = await asyncio.to_thread(self.screen_pop, number)
+            event["card"] = await asyncio.to_thread(self.screen_pop, call.caller_number,
+                                                    call.id)
         except Exception as exc:  # the pop goes out without a card
             log.event("workspace.card_failed", logging.WARNING, call=event["call_id"],
                       error=repr(exc))

@@ -11,7 +11,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from ..crm.service import CrmService
+from ..crm.service import NEW_CALLER, CrmService
 from ..directory.service import DirectoryService
 from ..store.api_tokens import Principal
 from ..store.calls import UNANSWERED, CallLeg, CallLog
@@ -62,17 +62,19 @@ class Workspace:
                              .order_by(CallRecord.started_at.desc()).limit(HISTORY_LIMIT))
             return [call_view(r, self.zone) for r in rows]
 
-    def screen_pop(self, number: str) -> dict | None:
+    def screen_pop(self, number: str, call_id: str) -> dict | None:
         """The caller's card (made now for a new caller) with its history; None when the
-        caller sent no usable number."""
+        caller sent no usable number. `new`: a card made for this call's caller."""
         try:
             found = self.crm.card_for_caller(number)
         except IntegrityError:  # the CRM hook made the same new card at the same moment
             found = self.crm.card_for_caller(number)
         if found is None:
             return None
-        card_id, new = found
-        return {**self.crm.get_client(card_id), "new": new, "history": self.history(card_id)}
+        card, history = self.crm.get_client(found[0]), self.history(found[0])
+        earlier = [c for c in history if c["id"] != call_id]
+        new = found[1] or (card["comment"] == NEW_CALLER and not earlier)
+        return {**card, "new": new, "history": history}
 
     def softphone(self, employee: str) -> dict | None:
         """The employee's "on PC" SIP account (login and password), None without one."""
