@@ -4,28 +4,19 @@ history, client search, editing and merging cards, today's calls, colleagues liv
 managers' report, and what one operator may not do to another's calls."""
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import urllib.parse
-from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.integration.conftest import ALICE_NUMBER, BOB_NUMBER, CUSTOMER, cli
 from tests.support.browser import sign_in
-from tests.support.workspace import PASSWORD, chromium, staff  # noqa: F401 (fixtures)
+from tests.support.workspace import PASSWORD, chromium, shot, staff  # noqa: F401 (fixtures)
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 POP_LIMIT_MS = 300  # the screen-pop goal (bench/screen_pop.py measures the same path)
 T = 4  # block timeout of the test scheme, seconds
-
-
-def shot(page, name: str) -> None:
-    """CALLCTL_DOCS_SCREENSHOTS=1: keep this screen for the README (docs/)."""
-    if os.environ.get("CALLCTL_DOCS_SCREENSHOTS"):
-        page.screenshot(path=str(DOCS / f"workspace-{name}.png"))
 
 
 @pytest.fixture

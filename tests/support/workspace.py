@@ -2,8 +2,10 @@
 sign in (passwords set through their invitations, as a person would)."""
 from __future__ import annotations
 
+import os
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,13 @@ from tests.integration.conftest import cli
 from tests.support.browser import Chromium, http
 
 PASSWORD = "correct horse battery"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def shot(page, name: str) -> None:
+    """CALLCTL_DOCS_SCREENSHOTS=1: keep this screen for the README (docs/)."""
+    if os.environ.get("CALLCTL_DOCS_SCREENSHOTS"):
+        page.screenshot(path=str(DOCS / f"workspace-{name}.png"))
 
 
 @dataclass
