@@ -1,5 +1,6 @@
 """Runs the demo: sandbox Asterisk + callctl with config/demo.yaml and generated secrets."""
 import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -42,13 +43,47 @@ def sip_passwords() -> dict[str, str]:
     return passwords
 
 
+# Who signs in to the workspace in the demo, and the softphone ("on PC") account each gets.
+WORKSPACE_PEOPLE = (("Bob Jones", "bob-pc"), ("Alice Smith", "alice-pc"))
+
+
+def workspace_sign_ins() -> list[tuple[str, str, str, str]]:
+    """(name, e-mail, access level, password) for each demo person, with an "on PC" SIP
+    account for the page's softphone. Passwords are made once and kept here (the real
+    way in is the invitation e-mail's link: the demo has no mailer)."""
+    from callctl.config import load  # the venv's callctl: this script runs in it
+    from callctl.directory.service import DirectoryService
+    from callctl.store.db import make_engine, sessions
+
+    saved = WORK / "workspace-passwords.json"
+    passwords = json.loads(saved.read_text()) if saved.exists() else {}
+    logins = {a["login"] for a in json.loads(callctl("sip", "list", "--json"))}
+    engine = make_engine(load(WORK / "callctl.yaml").database.url)
+    directory = DirectoryService(sessions(engine))
+    people = []
+    for name, login in WORKSPACE_PEOPLE:
+        if login not in logins:
+            callctl("sip", "add", "--employee", name, "--login", login, "--pc")
+        password = passwords.setdefault(name, secrets.token_urlsafe(9))
+        directory.accept_invitation(directory.invite(name).invitation_token, password)
+        employee = directory.get_employee(name)
+        people.append((name, employee["email"], employee["access_level"], password))
+    engine.dispose()
+    saved.write_text(json.dumps(passwords, indent=2))
+    saved.chmod(0o600)
+    return people
+
+
 def banner(state: dict, http_port: int) -> str:
+    people = workspace_sign_ins()
     passwords = sip_passwords()
     employees = json.loads(callctl("employees", "list", "--json"))
     accounts = {a["login"]: a for a in json.loads(callctl("sip", "list", "--json"))}
     lines = ["", "callctl demo is running. Register any softphone (UDP) with:",
              f"  server 127.0.0.1:{state['staff_port']}"]
     for login, account in accounts.items():
+        if account["on_pc"]:  # WebRTC: the workspace's softphone, below, takes it
+            continue
         lines.append(f"  {account['employee'] or '-':<12} login {login:<8} "
                      f"password {passwords[login]}")
     lines.append("Then dial:")
@@ -65,7 +100,17 @@ def banner(state: dict, http_port: int) -> str:
     for n in json.loads(callctl("numbers", "list", "--json")):
         where = served.get(n["number"], f"rings {n['employee']}")
         lines.append(f"  {n['number']:<10} the company number: {where}")
-    lines += [f"Health: http://127.0.0.1:{http_port}/health  "
+    lines += ["", f"The workspace (open it in Chromium or Chrome): "
+                  f"http://127.0.0.1:{http_port}/workspace/"]
+    for name, email, level, password in people:
+        lines.append(f"  {name} ({level}): e-mail {email}  password {password}")
+    (first, *_), (second, *_) = people
+    lines += [f"  Sign in as {first}: the lamp says ON LINE (click it to go off line) and the",
+              "  softphone in the page registers. In a private window (a second sign-in), sign",
+              f"  in as {second} and dial {first}'s extension, or a company number with the",
+              "  dial box: the page rings (Answer), the card pops, today's calls fill in.",
+              "  Reports (managers, admins): calls per employee with a chart.",
+              f"Health: http://127.0.0.1:{http_port}/health  "
               f"Log: below. Ctrl-C stops callctl and the sandbox.", ""]
     return "\n".join(lines)
 
