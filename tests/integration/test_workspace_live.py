@@ -99,7 +99,7 @@ def test_given_an_incoming_call_then_the_card_pops_with_history_within_the_limit
     daemon.wait_log("call.ended", outcome="answered")
     delays = []
     for _ in range(3):
-        alice_page.evaluate("document.querySelector('[data-testid=card] .close')?.click()")
+        alice_page.evaluate("document.querySelector('[data-testid=pop-close]')?.click()")
         started = time.monotonic()
         call = carrier.call(ALICE_NUMBER, caller_id=caller)
         alice_page.wait_for_selector("[data-testid=screen-pop]", timeout=5000)

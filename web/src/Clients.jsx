@@ -62,7 +62,7 @@ function Card({ id, banner, others, onCall, onMerged, onClose }) {
   return (
     <article className="card" data-testid="card">
       {banner && <p className="banner" data-testid="screen-pop">{banner}</p>}
-      <button className="close" onClick={onClose} title="Close">×</button>
+      <button className="close" data-testid="pop-close" onClick={onClose} title="Close">×</button>
       {edit ? (
         <div className="edit">
           {[...FIELDS, 'phones', 'emails'].map((f) => (
@@ -152,10 +152,14 @@ export default function Clients({ pop, onPopClosed, onCall }) {
   const [results, setResults] = useState([]);
   const [open, setOpen] = useState(null);
   const shown = pop?.card ? pop.card.id : open;
-  const banner = pop?.card && `Incoming call from ${pop.call.caller}${pop.card.new ? ' (new client)' : ''}`;
+  const banner = pop && `Incoming call from ${pop.call.caller}${pop.card?.new ? ' (new client)' : ''}`;
   return (
     <section className="clients">
       <h2>Clients</h2>
+      {pop && !pop.card && (  // a caller without a usable number: no card to show
+        <p className="banner alone" data-testid="screen-pop">{banner}
+          <button data-testid="pop-close" className="close" onClick={onPopClosed}>×</button></p>
+      )}
       <Search onResults={setResults} />
       <ul className="results" data-testid="results">
         {results.map((c) => (
@@ -163,7 +167,7 @@ export default function Clients({ pop, onPopClosed, onCall }) {
             {c.name}</button> <small>{[c.company, c.phones.join(', '), c.address].filter(Boolean).join(' · ')}</small></li>
         ))}
       </ul>
-      {shown && <Card key={shown + (banner || '')} id={shown} banner={banner}
+      {shown && <Card key={shown + (banner || '')} id={shown} banner={pop?.card && banner}
         others={results.filter((c) => c.id !== shown)} onCall={onCall}
         onMerged={(gone) => setResults((rs) => rs.filter((r) => r.id !== gone))}
         onClose={() => { onPopClosed(); setOpen(null); }} />}
