@@ -28,13 +28,13 @@ def merge(crm: CrmService, keep: int, drop: int, choices: dict | None = None) ->
     choices = choices or {}
     if keep == drop:
         raise CrmError("drop", "a card cannot be merged with itself")
+    unknown = set(choices) - set(FIELDS)
+    if unknown:
+        raise CrmError(sorted(unknown)[0], f"not a field to choose; choose among "
+                                           f"{', '.join(FIELDS)}")
     with crm._sessions.begin() as s:
         kept, other = client_row(s, keep), client_row(s, drop)
         values = {f: _value(kept, other, f, choices.get(f)) for f in FIELDS}
-        unknown = set(choices) - set(FIELDS)
-        if unknown:
-            raise CrmError(sorted(unknown)[0], f"not a field to choose; choose among "
-                                               f"{', '.join(FIELDS)}")
         phones = [p.number for p in kept.phones] + [p.number for p in other.phones]
         emails = list(dict.fromkeys([*(kept.emails or []), *(other.emails or [])]))
         for model in (CrmEntity, CrmTask):
