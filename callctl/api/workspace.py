@@ -101,11 +101,11 @@ def workspace_routes(hub, workspace, directory, crm, run, *, ws_url: str,
         return 200, await refusing("client", run(card_merge.merge, crm, body["keep"],
                                                  body["drop"], body.get("choices")))
 
-    async def report(request: web.Request, _who, _body):
+    async def report(request: web.Request, who, _body):
         since, until = (_when(request.query.get(k), k) for k in ("since", "until"))
         return 200, {"since": since and since.isoformat(),
                      "until": until and until.isoformat(),
-                     "employees": await run(workspace.report, since, until)}
+                     "employees": await run(workspace.report, who, since, until)}
 
     tag = "workspace"
     return [
@@ -137,7 +137,8 @@ def workspace_routes(hub, workspace, directory, crm, run, *, ws_url: str,
                           "kept. A field both cards fill differently needs a choice: "
                           "without one, 422 names it with both values."),
         Route("GET", "/reports/employees", report, "Per employee: incoming (answered, "
-              "missed), outgoing, talk time", "reports", "manager",
+              "missed), outgoing, talk time (a manager: their department's people)",
+              "reports", "manager",
               query=(Field("since", str), Field("until", str))),
     ]
 

@@ -40,6 +40,9 @@ class Workspace:
             if who.level != "admin":
                 mine = [CallRecord.answered_by == who.employee,
                         CallRecord.employee == who.employee, rang_me]
+                if me is not None:  # a colleague they dialled shows them by extension
+                    mine.append((CallRecord.direction == "internal")
+                                & (CallRecord.caller == me.extension))
                 if who.level == "manager" and me is not None and me.department is not None:
                     team = select(Employee.full_name).where(
                         Employee.department_id == me.department_id)
@@ -85,9 +88,19 @@ class Workspace:
             return None if account is None else {"login": account.login,
                                                  "password": account.password}
 
-    def report(self, since: datetime | None, until: datetime | None) -> list[dict]:
+    def report(self, who: Principal, since: datetime | None,
+               until: datetime | None) -> list[dict]:
+        """Per employee: everyone for an admin, their department's people for a manager."""
+        team = None
+        if who.level != "admin":
+            with self._sessions() as s:
+                me = s.scalar(select(Employee).where(Employee.full_name == who.employee))
+                team = {who.employee} if me is None or me.department_id is None else set(
+                    s.scalars(select(Employee.full_name)
+                              .where(Employee.department_id == me.department_id)))
         return [{"employee": r.employee, "incoming": r.answered + r.missed,
                  "answered": r.answered, "missed": r.missed,
                  "talk_seconds": r.talk_seconds, "outgoing": r.outgoing,
                  "outgoing_talk_seconds": r.outgoing_talk_seconds}
-                for r in self.call_log.report(since, until)]
+                for r in self.call_log.report(since, until)
+                if team is None or r.employee in team]

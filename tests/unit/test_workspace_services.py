@@ -154,3 +154,17 @@ def test_given_on_pc_accounts_then_the_softphone_and_webrtc_provisioning(ws):
     assert {k: v for k, v in pc.items() if k not in ("transport", "webrtc",
                                                      "dtls_auto_generate_cert")} == \
         {k: v for k, v in desk.items() if k != "transport"}
+
+
+def test_given_calls_then_the_report_shows_a_manager_their_department_and_an_admin_all(ws):
+    workspace = ws[0]
+    log_call(workspace.call_log, "c1", "+15557654321", T0, rang=["Alice Smith"],
+             answered="Alice Smith")
+    log_call(workspace.call_log, "c2", "+15557654321", T0, rang=["Alice Smith", "Carol White"])
+    log_call(workspace.call_log, "c3", "101", T0, rang=["Carol White"], answered="Carol White")
+
+    def rows(name, level):
+        return [(r["employee"], r["incoming"], r["answered"], r["missed"]) for r in
+                workspace.report(Principal(name, level), T0, None)]
+    assert rows("Bob Jones", "manager") == [("Alice Smith", 2, 1, 1)]
+    assert rows("Dan", "admin") == [("Alice Smith", 2, 1, 1), ("Carol White", 2, 1, 1)]

@@ -152,7 +152,8 @@ export default function Clients({ pop, onPopClosed, onCall }) {
   const [results, setResults] = useState([]);
   const [open, setOpen] = useState(null);
   const shown = pop?.card ? pop.card.id : open;
-  const banner = pop && `Incoming call from ${pop.call.caller}${pop.card?.new ? ' (new client)' : ''}`;
+  const name = pop?.call.caller_name && pop.call.caller_name !== pop.call.caller ? ` · ${pop.call.caller_name}` : '';
+  const banner = pop && `Incoming call from ${pop.call.caller}${name}${pop.card?.new ? ' (new client)' : ''}`;
   return (
     <section className="clients">
       <h2>Clients</h2>
