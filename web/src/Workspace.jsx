@@ -16,7 +16,7 @@ function StatusLamp({ online, onToggle }) {
   );
 }
 
-function Colleagues({ people, me, inCall, onCall, onTransfer }) {
+function Colleagues({ people, me, onCall }) {
   return (
     <section className="colleagues">
       <h2>Colleagues</h2>
@@ -28,12 +28,6 @@ function Colleagues({ people, me, inCall, onCall, onTransfer }) {
               {p.name}
             </button>
             <small>{p.extension} · {p.department || 'no department'} · <em data-testid="colleague-state">{STATE_TEXT[p.state]}</em></small>
-            {inCall && (
-              <span className="transfer">
-                <button onClick={() => onTransfer(p.extension, 'blind')}>Transfer now</button>
-                <button onClick={() => onTransfer(p.extension, 'attended')}>Talk first</button>
-              </span>
-            )}
           </li>
         ))}
       </ul>
@@ -73,7 +67,6 @@ export default function Workspace({ me }) {
   const [calls, setCalls] = useState([]);
   const [pop, setPop] = useState(null); // {call, card}
   const [active, setActive] = useState(null); // the call I am on: {id, peer}
-  const [consult, setConsult] = useState(null); // an attended transfer under way
   const [notice, setNotice] = useState('');
   const [dial, setDial] = useState('');
   const [, redraw] = useState(0);
@@ -128,26 +121,6 @@ export default function Workspace({ me }) {
     }
   };
 
-  const transfer = async (to, mode) => {
-    setNotice('');
-    try {
-      await api('POST', `/calls/${encodeURIComponent(active.id)}/transfer`, { to, mode });
-      if (mode === 'attended') setConsult({ to }); else setNotice(`Transferred to ${to}.`);
-    } catch (err) {
-      setNotice(`Transfer failed: ${err.message}`);
-    }
-  };
-
-  const finish = async (how) => {
-    try {
-      await api('POST', `/calls/${encodeURIComponent(active.id)}/transfer/${how}`);
-      setNotice(how === 'complete' ? `Transferred to ${consult.to}.` : 'Back to the caller.');
-    } catch (err) {
-      setNotice(`Transfer failed: ${err.message}`);
-    }
-    setConsult(null);
-  };
-
   return (
     <main className="workspace">
       <header>
@@ -158,21 +131,14 @@ export default function Workspace({ me }) {
           <button type="submit">Call</button>
         </form>
         {active && (
-          <span className="active" data-testid="active-call">On a call with {active.peer}
-            {consult && <>
-              {' '}· talking to {consult.to} first
-              <button onClick={() => finish('complete')}>Complete transfer</button>
-              <button onClick={() => finish('cancel')}>Cancel transfer</button>
-            </>}
-          </span>
+          <span className="active" data-testid="active-call">On a call with {active.peer}</span>
         )}
         {notice && <span className="notice" role="status" data-testid="notice">{notice}</span>}
       </header>
       <div className="columns">
         <div className="left">
           <Phone phone={phone.current} note={phoneNote} />
-          <Colleagues people={people} me={me.employee} inCall={!!active && !consult}
-            onCall={call} onTransfer={transfer} />
+          <Colleagues people={people} me={me.employee} onCall={call} />
         </div>
         <div className="middle">
           <Clients pop={pop} onPopClosed={() => setPop(null)} onCall={call} />
