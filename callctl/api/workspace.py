@@ -30,6 +30,8 @@ COLLEAGUE = obj(("name", "state"), name=_S, extension=_S, department={"type": ["
                                                                               "null"]},
                 online={"type": "boolean"},
                 state={"enum": ["available", "on_call", "unreachable", "offline"]})
+DEPARTMENT = obj(("name", "extension", "members", "available"), name=_S, extension=_S,
+                 members=_I, available={**_I, "description": "members a call would ring now"})
 
 
 def webrtc_url(configured: str | None, ari_url: str) -> str:
@@ -49,7 +51,7 @@ def workspace_routes(hub, workspace, directory, crm, run, *, ws_url: str,
     zone = ZoneInfo(timezone_name)
 
     async def colleagues(_request, _who, _body):
-        return 200, {"colleagues": hub.colleagues()}
+        return 200, {"colleagues": hub.colleagues(), "departments": hub.departments()}
 
     async def status(_request, who, body):
         await run(directory.edit_employee, who.employee, online=body["online"])
@@ -77,7 +79,8 @@ def workspace_routes(hub, workspace, directory, crm, run, *, ws_url: str,
         sub = hub.subscribe(who)
         try:
             await _send(response, {"type": "hello", "employee": who.employee,
-                                   "colleagues": hub.colleagues()})
+                                   "colleagues": hub.colleagues(),
+                                   "departments": hub.departments()})
             while True:
                 try:
                     event = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
@@ -109,9 +112,11 @@ def workspace_routes(hub, workspace, directory, crm, run, *, ws_url: str,
 
     tag = "workspace"
     return [
-        Route("GET", "/workspace/colleagues", colleagues, "Everyone's availability", tag,
-              "operator", response=obj(("colleagues",), colleagues={
-                  "type": "array", "items": COLLEAGUE})),
+        Route("GET", "/workspace/colleagues", colleagues, "Everyone's availability, and "
+              "each department's", tag, "operator",
+              response=obj(("colleagues", "departments"),
+                           colleagues={"type": "array", "items": COLLEAGUE},
+                           departments={"type": "array", "items": DEPARTMENT})),
         Route("PUT", "/workspace/status", status, "Go on line or off line (offline "
               "people are not rung)", tag, "operator",
               body=(Field("online", bool, required=True),)),
@@ -123,7 +128,8 @@ def workspace_routes(hub, workspace, directory, crm, run, *, ws_url: str,
               response=obj(("login", "password", "ws_url", "uri"), login=_S, password=_S,
                            ws_url=_S, uri=_S)),
         Route("GET", "/workspace/events", events, "Live events (Server-Sent Events): "
-              "incoming, ringing (with the caller's card), answered, ended, colleague",
+              "incoming, ringing (with the caller's card), answered, ended, colleague, "
+              "department",
               tag, "operator", produces="text/event-stream"),
         Route("GET", "/clients/{id}/calls", history, "A client's calls, newest first",
               "crm", "operator", errors=(404,)),

@@ -194,11 +194,11 @@ class CallSession:
             ctx.record(CallLog.ended, call.id, outcome, now(), detail,
                        "; ".join(call.route) or None)
             self.s.crm.ended(call, outcome)
-            self.s.events.ended(call, outcome)
         await ctx.flushed()
         ctx.metrics.ended(None if self.keep_up else outcome)
         self.router.forget(self)
-        if not self.keep_up:  # logged once the record is written: readers may rely on it
+        if not self.keep_up:  # once the record is written: readers (pages too) rely on it
+            self.s.events.ended(call, outcome)
             log.event("call.ended", call=call.id, outcome=outcome, detail=detail)
 
 

@@ -1,5 +1,5 @@
-"""What the operator workspace shows, as pure rules: a colleague's availability, and who
-is told of a call's live events.
+"""What the operator workspace shows, as pure rules: a colleague's availability, how many
+of a department's people are available, and who is told of a call's live events.
 
 Availability, from what routing itself looks at (so the green dot means "a call would
 ring them now"): offline (their own toggle), on a call, reachable (a registered SIP
@@ -31,6 +31,14 @@ def colleagues(directory: Directory, presence: Presence) -> list[dict]:
     return [{"name": e.name, "extension": e.extension, "department": e.department,
              "online": e.online, "state": availability(e, presence)}
             for e in sorted(directory.employees, key=lambda e: e.name.casefold())]
+
+
+def departments(directory: Directory, presence: Presence) -> list[dict]:
+    """Every department with how many of its people a call to it would ring now."""
+    return [{"name": d.name, "extension": d.extension,
+             "members": len(people := directory.members(d.name)),
+             "available": sum(availability(e, presence) == "available" for e in people)}
+            for d in sorted(directory.departments, key=lambda d: d.name.casefold())]
 
 
 def hears_of(level: str, me: str, parties: frozenset[str], directory: Directory) -> bool:

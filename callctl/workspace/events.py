@@ -7,7 +7,8 @@ Events (each a JSON object with `type`):
 - `ringing`: a person's phone rings; carries the caller's client card and history (the
   screen pop), looked up off the event loop, a new card made for a new caller;
 - `answered`, `ended` (with the outcome: a missed call is `ended` with `missed`);
-- `colleague`: someone's availability changed (offline, on a call, reachable...), to all.
+- `colleague`: someone's availability changed (offline, on a call, reachable...), to all;
+- `department`: how many of a department's people are available changed, to all.
 
 Never in the call's way: publishing only puts into bounded queues, and a page that does
 not keep up is dropped (its EventSource reconnects and reloads what it shows).
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from .. import log
-from ..domain.workspace import colleagues, hears_of
+from ..domain.workspace import colleagues, departments, hears_of
 from ..store.api_tokens import Principal
 
 QUEUE_LIMIT = 256  # events a page may lag behind before it is dropped
@@ -65,7 +66,7 @@ class EventHub(NoEvents):
         caller."""
         self.catalog, self.presence, self.screen_pop = catalog, presence, screen_pop
         self._subs: set[Subscription] = set()
-        self._shown: dict[str, dict] = {}  # colleague name -> what pages were last told
+        self._shown: dict[tuple, dict] = {}  # (kind, name) -> what pages were last told
         self._tasks: set[asyncio.Task] = set()
 
     # -- pages ------------------------------------------------------------------------------
@@ -80,6 +81,9 @@ class EventHub(NoEvents):
 
     def colleagues(self) -> list[dict]:
         return colleagues(self.catalog().directory, self.presence())
+
+    def departments(self) -> list[dict]:
+        return departments(self.catalog().directory, self.presence())
 
     def publish(self, event: dict, parties: frozenset[str] | None) -> None:
         """To every page whose employee hears of `parties` (None: to all)."""
@@ -101,12 +105,14 @@ class EventHub(NoEvents):
             task.cancel()
 
     def refresh(self) -> None:
-        """Tell pages of colleagues whose availability changed (after registrations, the
-        directory, or any call event)."""
-        for view in self.colleagues():
-            if self._shown.get(view["name"]) != view:
-                self._shown[view["name"]] = view
-                self.publish({"type": "colleague", **view}, None)
+        """Tell pages of colleagues and departments whose availability changed (after
+        registrations, the directory, or any call event)."""
+        for kind, views in (("colleague", self.colleagues()),
+                            ("department", self.departments())):
+            for view in views:
+                if self._shown.get((kind, view["name"])) != view:
+                    self._shown[kind, view["name"]] = view
+                    self.publish({"type": kind, **view}, None)
 
     # -- the call engine ----------------------------------------------------------------------
 

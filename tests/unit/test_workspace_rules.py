@@ -11,7 +11,7 @@ from callctl.domain.directory import Department, Directory, Employee, Presence, 
 from callctl.domain.flow import Target
 from callctl.calls.model import Call, Leg
 from callctl.domain.catalog import Catalog
-from callctl.domain.workspace import availability, colleagues, hears_of
+from callctl.domain.workspace import availability, colleagues, departments, hears_of
 from callctl.store.api_tokens import Principal
 from callctl.workspace.events import QUEUE_LIMIT, EventHub
 
@@ -42,6 +42,13 @@ def test_given_the_directory_then_colleagues_are_listed_by_name_with_their_state
     assert [(c["name"], c["extension"], c["department"], c["state"]) for c in listed] == [
         ("Alice Smith", "101", "Sales", "unreachable"), ("Bob Jones", "102", "Sales", "available"),
         ("Carol White", "103", "Support", "available"), ("Dan Brown", "104", None, "offline")]
+
+
+def test_given_the_directory_then_departments_say_how_many_a_call_would_ring():
+    presence = Presence(frozenset({"alice", "bob"}), busy=frozenset({BOB.name}))
+    assert departments(DIRECTORY, presence) == [
+        {"name": "Sales", "extension": "200", "members": 2, "available": 1},  # Bob is busy
+        {"name": "Support", "extension": "300", "members": 1, "available": 1}]
 
 
 @pytest.mark.parametrize("level, me, parties, told", [
@@ -114,12 +121,14 @@ async def test_given_call_events_then_colleagues_hear_only_of_changed_availabili
     call.legs[leg.channel_id], call.answered = leg, leg
     state.presence = Presence(frozenset({"alice", "bob"}), busy=frozenset({ALICE.name}))
     h.answered(call, leg)
-    assert [(e["type"], e.get("name"), e.get("state")) for e in drain(carol)] == \
-        [("colleague", "Alice Smith", "on_call")]  # not the call: not hers
+    assert [(e["type"], e.get("name"), e.get("state"), e.get("available"))
+            for e in drain(carol)] == [("colleague", "Alice Smith", "on_call", None),
+                                       ("department", "Sales", None, 1)]  # not the call
     state.presence = Presence(frozenset({"alice", "bob"}))
     h.ended(call, "answered")
     h.refresh()  # nothing changed since: nothing sent
-    assert [(e["type"], e["state"]) for e in drain(carol)] == [("colleague", "available")]
+    assert [(e["type"], e.get("state"), e.get("available")) for e in drain(carol)] == \
+        [("colleague", "available", None), ("department", None, 2)]
 
 
 async def test_given_a_page_that_does_not_read_then_its_stream_ends_and_others_go_on():
