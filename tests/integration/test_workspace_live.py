@@ -4,9 +4,12 @@ history, client search, editing and merging cards, today's calls, colleagues liv
 managers' report, and what one operator may not do to another's calls."""
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import yaml
@@ -45,12 +48,14 @@ def test_given_the_lamp_turned_offline_then_the_scheme_skips_her_and_colleagues_
     bob = sign_in(chromium.page(staff.base), "bob@example.com", PASSWORD)
     alice_at_bob = bob.locator("[data-testid='colleague-Alice Smith'] [data-testid=colleague-state]")
     alice_at_bob.filter(has_text="available").wait_for()
+    sales_at_bob = bob.locator("[data-testid=department-Sales] [data-testid=department-state]")
+    sales_at_bob.filter(has_text="2 of 3 available").wait_for()  # Carol has no phone on line
 
     alice_page.click("[data-testid=status]")
     alice_page.wait_for_selector("[data-testid=status]:has-text('OFFLINE')")
     alice_at_bob.filter(has_text="off line").wait_for()  # pushed live to Bob's page
+    sales_at_bob.filter(has_text="1 of 3 available").wait_for()
     daemon.wait_directory_loaded()
-    shot(alice_page, "offline")
     started = time.monotonic()
     call = carrier.call(BOB_NUMBER, caller_id=CUSTOMER)
     at_bob = registered["bob"].wait_incoming(timeout=T)
@@ -129,6 +134,33 @@ def test_given_an_unknown_caller_then_a_new_card_pops_and_a_missed_call_is_red(
     assert color == "rgb(192, 38, 45)"  # red
 
 
+def scripts_demo():
+    """scripts/demo.py, whose `customer_call` is the demo's caller from outside."""
+    spec = importlib.util.spec_from_file_location(
+        "demo_script", Path(__file__).resolve().parents[2] / "scripts" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_given_the_demos_customer_call_then_the_card_pops_and_alice_hears_the_customer(
+        daemon, asterisk, alice_page, registered):
+    caller = "+15550109999"
+    with ThreadPoolExecutor(1) as thread:  # its asyncio.run: Playwright's loop is this thread's
+        thread.submit(scripts_demo().customer_call, asterisk, ALICE_NUMBER, caller).result()
+    pop = alice_page.wait_for_selector("[data-testid=screen-pop]")
+    assert pop.inner_text() == f"Incoming call from {caller} · Demo customer (new client)"
+    at_alice = registered["alice"].wait_incoming()
+    assert at_alice.remote_user == caller
+    at_alice.answer()
+    at_alice.wait_state("CONFIRMED")
+    heard = at_alice.record(1.0)  # the customer's recording, not silence
+    assert heard and (sum(x * x for x in heard) / len(heard)) ** 0.5 > 200
+    at_alice.hangup()
+    daemon.wait_log("call.ended", outcome="answered")
+    alice_page.wait_for_selector(f"[data-testid=call-row]:has-text('{caller}')")
+
+
 def make_cards(staff, *cards) -> list[int]:
     ids = []
     for card in cards:
@@ -171,7 +203,6 @@ def test_given_cards_then_search_finds_by_each_field_and_by_fields_combined(staf
     assert search(alice_page, company="Initech", address="Springfield") == ["Anna Kovacs"]
     assert search(alice_page, name="Kovacs", company="Umbrella", phone="555 030 2222") == \
         ["Boris Kovacs"]
-    shot(alice_page, "search")
     assert search(alice_page, name="Kovacs", company="Globex") == []
 
 

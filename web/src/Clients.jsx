@@ -37,17 +37,17 @@ function Search({ onOpen, onResults }) {
   );
 }
 
-function Card({ id, banner, others, onCall, onMerged, onClose }) {
+function Card({ id, banner, others, onCall, onMerged, onClose, callsEnded }) {
   const [card, setCard] = useState(null);
   const [edit, setEdit] = useState(null);
   const [history, setHistory] = useState([]);
   const [error, setError] = useState('');
   const [mergeWith, setMergeWith] = useState('');
-  const load = () => {
-    get(`/clients/${id}`).then(setCard);
-    get(`/clients/${id}/calls`).then((r) => setHistory(r.calls));
-  };
-  useEffect(load, [id]);
+  const loadCard = () => { get(`/clients/${id}`).then(setCard); };
+  const loadHistory = () => { get(`/clients/${id}/calls`).then((r) => setHistory(r.calls)); };
+  const load = () => { loadCard(); loadHistory(); };
+  useEffect(loadCard, [id]);
+  useEffect(loadHistory, [id, callsEnded]); // a call just ended: it may be this client's
   if (!card) return <p>Loading card…</p>;
   const save = async () => {
     setError('');
@@ -148,7 +148,7 @@ const split = (text) => (text || '').split(',').map((s) => s.trim()).filter(Bool
 const editable = (card) => ({ name: card.name, company: card.company || '', address: card.address || '',
   comment: card.comment || '', phones: card.phones.join(', '), emails: card.emails.join(', ') });
 
-export default function Clients({ pop, onPopClosed, onCall }) {
+export default function Clients({ pop, onPopClosed, onCall, callsEnded }) {
   const [results, setResults] = useState([]);
   const [open, setOpen] = useState(null);
   const shown = pop?.card ? pop.card.id : open;
@@ -171,7 +171,7 @@ export default function Clients({ pop, onPopClosed, onCall }) {
       {shown && <Card key={shown + (banner || '')} id={shown} banner={pop?.card && banner}
         others={results.filter((c) => c.id !== shown)} onCall={onCall}
         onMerged={(gone) => setResults((rs) => rs.filter((r) => r.id !== gone))}
-        onClose={() => { onPopClosed(); setOpen(null); }} />}
+        onClose={() => { onPopClosed(); setOpen(null); }} callsEnded={callsEnded} />}
     </section>
   );
 }

@@ -16,10 +16,29 @@ function StatusLamp({ online, onToggle }) {
   );
 }
 
-function Colleagues({ people, me, onCall }) {
+function Departments({ departments, onCall }) {
+  if (departments.length === 0) return null;
+  return (
+    <ul className="departments">
+      {departments.map((d) => (
+        <li key={d.name} data-testid={'department-' + d.name}
+          className={'state-' + (d.available ? 'available' : 'unreachable')}>
+          <span className="dot" />
+          <button className="link" onClick={() => onCall(d.extension)} title={'Call ' + d.extension}>
+            {d.name}
+          </button>
+          <small>{d.extension} · <em data-testid="department-state">{d.available} of {d.members} available</em></small>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Colleagues({ people, departments, me, onCall }) {
   return (
     <section className="colleagues">
       <h2>Colleagues</h2>
+      <Departments departments={departments} onCall={onCall} />
       <ul>
         {people.filter((p) => p.name !== me).map((p) => (
           <li key={p.name} data-testid={'colleague-' + p.name} className={'state-' + p.state}>
@@ -47,8 +66,9 @@ function TodayCalls({ calls }) {
             return (
               <tr key={c.id} data-testid="call-row" className={missed ? 'missed' : ''}>
                 <td>{time(c.started_at)}</td>
-                <td>{c.direction === 'inbound' ? '↘' : '↗'} {c.caller}</td>
-                <td>{c.number}</td>
+                {c.direction === 'outgoing'  // the customer called, not one's own phone's login
+                  ? <><td>↗ {c.number}</td><td /></>
+                  : <><td>{c.direction === 'inbound' ? '↘' : '↗'} {c.caller}</td><td>{c.number}</td></>}
                 <td>{c.answered_by || c.employee || ''}</td>
                 <td data-testid="call-outcome">{missed ? 'missed' : c.outcome}</td>
               </tr>
@@ -64,7 +84,9 @@ function TodayCalls({ calls }) {
 export default function Workspace({ me }) {
   const [online, setOnline] = useState(null);
   const [people, setPeople] = useState([]);
+  const [departments, setDepartments] = useState([]);
   const [calls, setCalls] = useState([]);
+  const [ended, setEnded] = useState(0); // calls ended so far: an open card's history reloads
   const [pop, setPop] = useState(null); // {call, card}
   const [active, setActive] = useState(null); // the call I am on: {id, peer}
   const [notice, setNotice] = useState('');
@@ -83,11 +105,11 @@ export default function Workspace({ me }) {
       .catch((err) => setPhoneNote(err.message));
     const source = new EventSource('/api/v1/workspace/events');
     const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
-    on('hello', (e) => setPeople(e.colleagues));
-    on('colleague', (c) => setPeople((all) => {
-      const rest = all.filter((p) => p.name !== c.name);
-      return [...rest, c].sort((a, b) => a.name.localeCompare(b.name));
-    }));
+    const replace = (item) => (all) => [...all.filter((x) => x.name !== item.name), item]
+      .sort((a, b) => a.name.localeCompare(b.name));
+    on('hello', (e) => { setPeople(e.colleagues); setDepartments(e.departments); });
+    on('colleague', (c) => setPeople(replace(c)));
+    on('department', (d) => setDepartments(replace(d)));
     on('ringing', (e) => { if (e.employee === me.employee) setPop({ call: e, card: e.card }); });
     on('incoming', (e) => { if (e.direction !== 'inbound') setActive({ id: e.call_id, peer: e.number }); });
     on('answered', (e) => {
@@ -96,6 +118,7 @@ export default function Workspace({ me }) {
     });
     on('ended', (e) => {
       setActive((a) => (a && a.id === e.call_id ? null : a));
+      setEnded((n) => n + 1);
       loadCalls();
     });
     return () => { source.close(); phone.current?.stop(); };
@@ -138,10 +161,10 @@ export default function Workspace({ me }) {
       <div className="columns">
         <div className="left">
           <Phone phone={phone.current} note={phoneNote} />
-          <Colleagues people={people} me={me.employee} onCall={call} />
+          <Colleagues people={people} departments={departments} me={me.employee} onCall={call} />
         </div>
         <div className="middle">
-          <Clients pop={pop} onPopClosed={() => setPop(null)} onCall={call} />
+          <Clients pop={pop} onPopClosed={() => setPop(null)} onCall={call} callsEnded={ended} />
         </div>
         <div className="right">
           <TodayCalls calls={calls} />
