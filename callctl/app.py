@@ -12,6 +12,7 @@ from .calls.busy import BusyBoard
 from .calls.click import ClickToCall
 from .calls.context import Services
 from .calls.media import PromptMedia
+from .calls.queues import QueueRooms
 from .calls.outage import Outage
 from .calls.reconcile import reconcile
 from .api.prompts import mount_media
@@ -114,7 +115,8 @@ class Daemon:
             fallback_context=config.pbx.fallback_context,
             outgoing=lambda: self.outgoing_policy, country=config.project.country,
             webhooks=self.webhooks, crm=self.crm, events=self.hub)
-        self.router = Router(self.services, config.ari.app)
+        self.queues = self.services.queues = QueueRooms(self.services)
+        self.router = self.queues.router = Router(self.services, config.ari.app)
         self.outage = Outage(self.router, self.astdb)
         self.click = ClickToCall(self.services, self.router)
         self.db_ready = False
@@ -170,6 +172,7 @@ class Daemon:
         self._registered(self.presence.contact(login, uri, status))
 
     def _registered(self, change: tuple[str, str, str | None]) -> None:
+        self.queues.wake()  # an operator's phone came or went
         log.event("sip.registration", login=change[0], state=change[1], contact=change[2])
         self._registrations.put_nowait(change)
         self.hub.refresh()
@@ -202,10 +205,11 @@ class Daemon:
         self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
         self.hub.refresh()
+        self.queues.wake()  # operators may have come or gone
         log.event("directory.loaded", version=version, employees=len(directory.employees),
                   numbers=len(directory.numbers), sip_accounts=len(directory.sip_accounts),
                   schemes=len(self.catalog.schemes), menus=len(self.catalog.menus),
-                  voicemail_boxes=len(self.catalog.boxes))
+                  voicemail_boxes=len(self.catalog.boxes), queues=len(self.catalog.queues))
         return True
 
     async def run_service(self, fn, *args, **kwargs):
@@ -290,8 +294,10 @@ class Daemon:
                   media=self.media_url)
         await asyncio.to_thread(upgrade, self.config.database.url)
         await self.load_directory()
+        await self.queues.load_callbacks()
         self.db_ready = True
         tasks = [asyncio.create_task(self.ari.run_events(self.on_event, self.on_connect)),
+                 asyncio.create_task(self.queues.run()),
                  asyncio.create_task(self.watch_directory()),
                  asyncio.create_task(self.record_registrations()),
                  asyncio.create_task(self.contacts.run()),

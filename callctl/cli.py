@@ -108,7 +108,8 @@ def _run(args) -> int:
         from .calls import log_cli
         return log_cli.main(args, cfg)
     from .project.services import from_config
-    if args.command in ("menus", "voicemail"):
+    if args.command in ("menus", "voicemail", "queues"):
+        args.timezone = cfg.project.timezone
         from .routing import cli as routing_cli
         return routing_cli.run(args, from_config(cfg).routing)
     if args.command == "prompts":

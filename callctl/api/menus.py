@@ -1,7 +1,7 @@
-"""IVR menus, voicemail boxes and what serves a company number, over HTTP: routes for the
-API's one route table (see http.py).
+"""IVR menus, voicemail boxes, queues and what serves a company number, over HTTP: routes
+for the API's one route table (see http.py).
 
-A menu or box travels as the very document `callctl menus show` prints and the project
+A menu, box or queue travels as the very document `callctl menus show` prints and the project
 file holds; GET adds `used_by` (where it is used), which a PUT may send back unchanged
 (it is ignored), so a client can GET one, edit it and PUT it back. Operators read,
 managers and admins change. A refused document answers 422 listing every problem, a name
@@ -15,6 +15,7 @@ employee again. `PUT /numbers/{number}/scheme` stays for clients written before 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,8 @@ from aiohttp import web
 from ..domain.catalog import ROUTE_KINDS
 from ..domain.ivr import DIGITS, MAX_DIGIT_TIMEOUT, MAX_RETRIES, MAX_RING_TIMEOUT, \
     MENU_ONLY_KINDS, PROMPT_SOURCES
+from ..domain.queue import LIMITS, OPERATOR_KINDS
+from ..domain.queueing import STRATEGIES
 from ..domain.voicemail import MAX_SECONDS, NOTIFY_KINDS
 from ..routing.service import Conflict, InUse, NotFound, RoutingError
 from .openapi import Field, Problem, Route, obj, ref
@@ -68,7 +71,25 @@ SCHEMAS = {
                         silence_seconds=_seconds(0, MAX_SECONDS),
                         notify={"type": "array", "items": _one_of(NOTIFY_KINDS, _S)},
                         used_by=USED_BY),
-    "Saved": obj(("kind", "name", "replaced"), kind={"enum": ["ivr", "voicemail"]}, name=_S,
+    "Queue": obj(("name", "operators"), name=_S,
+                 operators={"type": "array", "minItems": 1,
+                            "items": _one_of(OPERATOR_KINDS, _S),
+                            "description": "in order, e.g. [{\"department\": \"Sales\"}]"},
+                 strategy={"enum": list(STRATEGIES), "default": "ringall",
+                           "description": "see docs/queues.md"},
+                 **{key: {**_seconds(low, high), "default": default}
+                    for key, (default, low, high) in LIMITS.items()},
+                 music={"oneOf": [ref("PromptRef"), {"type": "null"}],
+                        "description": "absent: Asterisk's music on hold"},
+                 announcement=ref("PromptRef"), announce_position={"type": "boolean"},
+                 callback_digit={"oneOf": [{"enum": list(DIGITS)}, {"type": "null"}]},
+                 used_by=USED_BY),
+    "QueueStatus": {"type": "object", "description": "who waits and each operator's state "
+                                                     "(free, ringing, on_call, wrapup, offline)"},
+    "QueueReport": {"type": "object", "description": "offered, answered, abandoned, waits, "
+                                                     "service level and per-operator figures"},
+    "Saved": obj(("kind", "name", "replaced"), kind={"enum": ["ivr", "voicemail", "queue"]},
+                 name=_S,
                  replaced={"type": "boolean"}),
     "Route": obj(("number", "kind", "target"), number=_S,
                  kind={"enum": [*ROUTE_KINDS, None],
@@ -97,7 +118,8 @@ class Kind:
 
 KINDS = (Kind("ivr", "menus", "Menu", "IVR menu", "IVR menus"),
          Kind("voicemail", "voicemail-boxes", "VoicemailBox", "voicemail box",
-              "voicemail boxes"))
+              "voicemail boxes"),
+         Kind("queue", "queues", "Queue", "queue", "queues"))
 
 
 def menu_routes(routing: Any, run) -> list[Route]:
@@ -105,6 +127,7 @@ def menu_routes(routing: Any, run) -> list[Route]:
     routes: list[Route] = []
     for k in KINDS:
         routes += _document_routes(k, routing, run)
+    routes += _queue_figures(routing, run)
 
     async def show(request: web.Request, _who, _body):
         return 200, await _call(run, "number", routing.served_by, request.match_info["number"])
@@ -178,6 +201,46 @@ def _document_routes(k: Kind, routing: Any, run) -> list[Route]:
               description="Refused (409, naming where) while a scheme, a menu or a number "
                           "uses it."),
     ]
+
+
+def _queue_figures(routing: Any, run) -> list[Route]:
+    async def status(request: web.Request, _who, _body):
+        return 200, await _call(run, "queue", routing.queue_status, request.match_info["name"])
+
+    async def report(request: web.Request, _who, _body):
+        now = datetime.now(timezone.utc)
+        until = _instant(request.query, "until", now)
+        since = _instant(request.query, "since", until - timedelta(days=1))
+        if since >= until:
+            raise Problem(400, "request", "since", "since: must be before until")
+        return 200, await _call(run, "queue", routing.queue_report,
+                                request.match_info["name"], since, until)
+
+    moment = "an ISO 8601 date and time with its offset, e.g. 2026-12-01T00:00:00+02:00"
+    return [
+        Route("GET", "/queues/{name}/status", status, "Who waits in a queue and each "
+              "operator's state", "queues", READ, response=ref("QueueStatus"), errors=(404,)),
+        Route("GET", "/queues/{name}/report", report, "A queue's figures over a period",
+              "queues", READ, query=(Field("since", str, description=f"{moment}; default: "
+                                                                      "a day before until"),
+                                     Field("until", str, description=f"{moment}; default: "
+                                                                      "now")),
+              response=ref("QueueReport"), errors=(400, 404)),
+    ]
+
+
+def _instant(query, name: str, default: datetime) -> datetime:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise Problem(400, "request", name, f"{name}: {raw[:40]!r} is not a date and time "
+                                            f"with its offset, e.g. 2026-12-01T00:00:00+02:00")
+    return value
 
 
 async def _call(run, entity: str, fn, *args):

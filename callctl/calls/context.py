@@ -65,6 +65,7 @@ class Services:
     webhooks: object | None = None  # integrations/webhooks.py
     crm: NoCrm = NoCrm()  # crm/calls.py: events, cards, responsible-manager lookups
     events: NoEvents = NoEvents()  # workspace/events.py: what the workspace pages see live
+    queues: object | None = None  # calls/queues.py: who waits where, and offers
 
 
 def now() -> datetime:
@@ -82,9 +83,13 @@ class CallContext:
         self.caller_alive = True
         self.caller_up = False  # answered (by us): media steps need it, prompts bill it
         self.music_on_hold = False  # what the caller hears while people ring
-        self._waiting: str | None = None  # "ring" | "moh" | a ringback playback id
+        self._waiting: str | None = None  # "ring" | "moh" | a ringback or music playback id
+        self._loop: Prompt | None = None  # music played again each time it ends
         self.hangup_cause: int | None = None  # how the caller is hung up at the end
         self.engaged: set[str] = set()  # parties this call made busy (released at its end)
+        self.wrapup: dict[str, int] = {}  # party -> wrap-up seconds after this call (queues)
+        self.at_end: list[Callable[[], None]] = []  # run once the call has ended
+        self.resumed: dict[tuple[str, str], float] = {}  # (kind, name) -> state (restart)
         self.legs_caller_id: str | None = None  # what outside numbers see (outgoing calls)
         self._db: asyncio.Future | None = None  # the last call-log write
 
@@ -131,6 +136,10 @@ class CallContext:
                     self._leg_gone(leg, ev)
             if ev.type == "StasisStart" and ev.channel_id == self.caller:
                 continue  # a resumed call's own late StasisStart
+            if self._loop is not None and ev.playback_id == self._waiting \
+                    and ev.type in ("PlaybackFinished", "PlaybackFailed"):
+                await self._play_loop()  # the music's end: from the start again
+                continue
             return ev
 
     def _leg_gone(self, leg: Leg, ev: Event) -> None:
@@ -168,10 +177,8 @@ class CallContext:
         if self._waiting is not None:
             return
         if self.music_on_hold:
-            self._waiting = "moh"
             await self.answer()
-            await self._caller_request(self.s.ari.request(
-                "POST", f"/channels/{self.caller}/moh"))
+            await self.moh()
         elif self.caller_up:
             self._waiting = new_id("pb")
             await self._caller_request(self.s.ari.play(self.caller, "tone:ring",
@@ -180,8 +187,28 @@ class CallContext:
             self._waiting = "ring"
             await self._caller_request(self.s.ari.ring(self.caller))
 
+    async def moh(self) -> None:
+        """Asterisk's music on hold, until stop_waiting."""
+        await self.stop_waiting()
+        self._waiting = "moh"
+        await self._caller_request(self.s.ari.request("POST", f"/channels/{self.caller}/moh"))
+
+    def loop_prompt(self, prompt: Prompt) -> asyncio.Future:
+        """`prompt` as music: played again each time it ends, until stop_waiting."""
+        self._loop = prompt
+        return asyncio.ensure_future(self._play_loop())
+
+    async def _play_loop(self) -> None:
+        if self._waiting is not None:
+            self.router.disown(self._waiting)
+        self._waiting = new_id("pb")
+        self.router.own(self._waiting, self)
+        await self._caller_request(self.s.ari.play(self.caller, self.s.media(self._loop),
+                                                   self._waiting))
+
     async def stop_waiting(self) -> None:
-        waiting, self._waiting = self._waiting, None
+        """Whatever the caller hears between steps (ringback, music) stops."""
+        waiting, self._waiting, self._loop = self._waiting, None, None
         if waiting == "moh":
             await self.quiet(self.s.ari.request("DELETE", f"/channels/{self.caller}/moh"))
         elif waiting is not None and waiting != "ring":
@@ -297,9 +324,13 @@ class CallContext:
             self.s.busy.engage(party, self.call.id)
 
     def release_all(self) -> None:
+        """The call ended: its parties are free (after any wrap-up) and its end hooks run."""
         for party in self.engaged:
-            self.s.busy.release(party, self.call.id)
+            self.s.busy.release(party, self.call.id, self.wrapup.get(party, 0))
         self.engaged.clear()
+        hooks, self.at_end = self.at_end, []
+        for hook in hooks:
+            hook()
 
     async def connect(self, leg: Leg) -> None:
         """Caller and `leg` talk: answered, in a mixing bridge of the call's own."""

@@ -23,6 +23,8 @@ class PromptMedia:
         try:
             if prompt.source == "asterisk":
                 return f"sound:{prompt.name}"
+            if prompt.source == "media":  # already a media URI: number:3, tone:ring...
+                return prompt.name
             if prompt.source == "default":
                 return self.defaults.uri(self.base_url, prompt.name)
             catalog = self._catalog()

@@ -8,7 +8,8 @@ CALLCTL_STEP while it is in a menu or voicemail, and bridges list their members.
 - a caller bridged with one of its legs: the call is adopted and carried to its end;
 - a caller alone in its call's bridge (the person hung up meanwhile): left to outage.py;
 - a caller recording a voicemail: the recording is waited for and kept;
-- any other caller still in the app (ringing, in a menu): the call starts again;
+- a caller in a menu or a queue: the call goes on from that menu, or in that queue at its
+  place in line; any other caller still in the app (ringing): the call starts again;
 - legs and bridges nobody owns any more: hung up, destroyed.
 """
 from __future__ import annotations
@@ -81,11 +82,11 @@ async def reconcile(router: Router) -> None:
             router.own(leg.channel_id, session.ctx)
             router.start(session, session.run_adopted(leg))
             continue
-        session = CallSession(router.s, router, channel, *args, resumed=True)
         step = channel_var(channel, STEP_VAR)
+        session = CallSession(router.s, router, channel, *args, resumed=True, resume_at=step)
         if step.startswith("voicemail:"):
             router.start(session, session.run_voicemail(step.split(":", 1)[1]))
-        else:  # ringing or in a menu: from the start, with new legs
+        else:  # ringing: from the start, with new legs; in a menu or queue: from there
             router.start(session)
     for channel_id, channel in channels.items():
         if channel_id not in kept and (channel_var(channel, CALL_VAR)

@@ -8,11 +8,13 @@ destroyed and its call record written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from zoneinfo import ZoneInfo
 
 from .. import log, metrics
 from ..domain.outgoing import plan_dialled
+from ..domain.flow import Menu, Queue, Ring, Target
 from ..domain.planner import PlanResult, plan_number
 from ..store.calls import CallLog
 from .context import CallContext, Services, now
@@ -22,15 +24,19 @@ from .steps import voicemail
 from .talk import hold_until_hangup, talk
 
 STICKY_LOOKUP_S = 0.25
+CALLBACK_RING_S = 40  # how long a called-back customer's phone rings
 
 
 class CallSession:
     def __init__(self, services: Services, router, channel: dict, kind: str, dialled: str,
-                 *, resumed: bool = False):
+                 *, resumed: bool = False, resume_at: str = ""):
+        """`resume_at`: where a restarted daemon found the caller (its CALLCTL_STEP, e.g.
+        "queue:Sales:1764500000.123"): the call goes on from that step of its plan."""
         caller = channel.get("caller") or {}
         call = Call(channel["id"], kind, dialled, caller.get("number") or "anonymous",
                     caller.get("name") or "", endpoint_of(channel.get("name", "")))
         self.s, self.router, self.call, self.resumed = services, router, call, resumed
+        self.resume_at = resume_at
         self.ctx = CallContext(services, router, call, metrics.call_started())
         self.ctx.caller_up = channel.get("state") == "Up"  # a resumed call may be answered
         self.talking = False
@@ -64,7 +70,8 @@ class CallSession:
                 log.event("call.uncovered", call=call.id, number=call.dialled,
                           reason=plan.reason)
                 return
-            result = await self.ctx.run_steps(plan.steps, None)
+            steps = resume_from(self.ctx, plan.steps, self.resume_at)
+            result = await self.ctx.run_steps(steps, None)
             if result.kind == "answered":
                 outcome, self.talking = "answered", True
                 await talk(self.ctx, result.leg)
@@ -120,6 +127,35 @@ class CallSession:
             pass
         except asyncio.CancelledError:
             if not (self.handoff or self.keep_up):
+                raise
+        finally:
+            await self._finish(outcome, detail)
+
+    async def run_callback(self, cb, operator: str, queue) -> None:
+        """A queue callback: the operator (this call's first channel) has answered; the
+        customer's number rings, showing the number they had called, then they talk."""
+        outcome, detail = "missed", "the customer did not answer the callback"
+        ctx, call = self.ctx, self.call
+        ctx.caller_up = True
+        ctx.legs_caller_id = f"<{cb.caller_id}>"
+        ctx.engage(operator)
+        ctx.wrapup[operator] = queue.wrapup_seconds
+        ctx.at_end.append(lambda: self.s.queues.call_ended(queue.name, operator))
+        try:
+            ctx.record(CallLog.started, call.id, "callback", cb.number, cb.number, now(),
+                       None)
+            log.event("call.started", call=call.id, kind="callback", number=cb.number,
+                      queue=queue.name, operator=operator)
+            result = await ctx.run_steps((Ring((Target("phone", cb.number, operator),),
+                                               CALLBACK_RING_S),), None)
+            if result.kind == "answered":
+                outcome, detail, self.talking = "answered", None, True
+                await talk(ctx, result.leg)
+        except CallerGone:  # the operator hung up
+            if not self.talking:
+                detail = "the operator hung up before the customer answered"
+        except asyncio.CancelledError:
+            if not self.keep_up:
                 raise
         finally:
             await self._finish(outcome, detail)
@@ -200,6 +236,22 @@ class CallSession:
         if not self.keep_up:  # once the record is written: readers (pages too) rely on it
             self.s.events.ended(call, outcome)
             log.event("call.ended", call=call.id, outcome=outcome, detail=detail)
+
+
+def resume_from(ctx, steps: tuple, marker: str) -> tuple:
+    """The plan from the step a restarted daemon found the caller in (a menu, a queue: the
+    first step of that kind and name), else the whole plan. A queue keeps the caller's
+    place in line (its joined time, in the marker)."""
+    kind, _, rest = marker.partition(":")
+    name, _, joined = rest.rpartition(":") if kind == "queue" else (rest, "", "")
+    for i, step in enumerate(steps):
+        if kind == "queue" and isinstance(step, Queue) and step.queue.name == name:
+            with contextlib.suppress(ValueError):
+                ctx.resumed[("queue", name)] = float(joined)
+            return steps[i:]
+        if kind == "menu" and isinstance(step, Menu) and step.menu.name == name:
+            return steps[i:]
+    return steps
 
 
 def endpoint_of(channel_name: str) -> str:

@@ -44,7 +44,8 @@ _TARGET_LABELS = {"sip": "SIP", "phone": "phone", "uri": "URI"}
 @dataclass(frozen=True)
 class Prompt:
     """A recording to play. `source`: "upload" (a prompt uploaded to callctl), "default"
-    (callctl's own sounds/), "asterisk" (a sound that ships with Asterisk)."""
+    (callctl's own sounds/), "asterisk" (a sound that ships with Asterisk), "media" (an
+    Asterisk media URI made at run time, e.g. number:3 for a position in line)."""
     name: str
     source: str = "upload"
 

@@ -78,6 +78,21 @@ def rename_in_queue(queue: CallQueue, kind: str, old: str, new: str) -> CallQueu
     return queue if ops == queue.operators else dataclasses.replace(queue, operators=ops)
 
 
+def members(queue: CallQueue, directory: Directory) -> list[str]:
+    """Every party the queue names, online or not, in order (for its status)."""
+    out: list[str] = []
+    for d in queue.operators:
+        if d.kind == "sip_account":
+            owner = directory.by_login(d.target)
+            names = [owner.name if owner else f"sip:{d.target}"]
+        elif d.kind == "department":
+            names = [e.name for e in directory.members(d.target)]
+        else:
+            names = [d.target]
+        out += [n for n in names if n not in out]
+    return out
+
+
 class QueueError(ValueError):
     def __init__(self, queue: str, problems: list[str]):
         self.queue, self.problems = queue, problems

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 
 from ..domain.ivr import menu_to_dict
 from ..domain.names import name_key, shown
+from ..domain.queue import queue_to_dict
 from ..domain.voicemail import box_to_dict
 from ..routing.service import KINDS, RoutingError, parse
 from .document import ProjectError, Reading, duplicates
 
-# document key -> routing kind, in the order they are exported (boxes first: menus lead
-# to boxes)
-KEYS = {"voicemail": "voicemail", "menus": "ivr"}
+# document key -> routing kind, in the order they are exported (boxes and queues first:
+# menus lead to them)
+KEYS = {"voicemail": "voicemail", "queues": "queue", "menus": "ivr"}
 KEY_OF = {kind: key for key, kind in KEYS.items()}
 
 
@@ -65,6 +66,7 @@ class MenusSection:
     def export(self, services) -> dict:
         stored = services.routing.snapshot()  # sorted by name
         return {"voicemail": [box_to_dict(b) for b in stored.boxes.values()],
+                "queues": [queue_to_dict(q) for q in stored.queues.values()],
                 "menus": [menu_to_dict(m) for m in stored.menus.values()]}
 
     def plan(self, services, wanted: tuple[dict, dict], prune: bool) -> Plan:

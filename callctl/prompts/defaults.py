@@ -50,6 +50,8 @@ DEFAULTS = (
                  "and queue-minutes)", core="queue-holdtime"),
     DefaultSound("queue-minutes", "minutes", core="queue-minutes"),
     DefaultSound("queue-thanks", "Thank you for your patience.", core="queue-thankyou"),
+    DefaultSound("queue-callback", "Thank you. We will call you back as soon as it is your "
+                 "turn. Goodbye.", file="queue-callback.wav"),
 )
 BY_KEY = {d.key: d for d in DEFAULTS}
 

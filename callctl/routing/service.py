@@ -209,6 +209,24 @@ class RoutingService:
             used = usages(_catalog(s, self._directory.snapshot(), self._webhooks), kind, row.name)
             return {**row.document, "used_by": used}
 
+    def queue_status(self, name: str) -> dict:
+        """Who waits in queue `name` and for how long, and each operator's state."""
+        from .queue_status import status
+        return status(self._sessions, self._queue(name), self._directory.snapshot())
+
+    def queue_report(self, name: str, since=None, until=None) -> dict:
+        """Offered, answered, abandoned, waits, service level, per operator (by call start,
+        `since` inclusive, `until` exclusive)."""
+        from .queue_status import queue_report
+        return queue_report(self._sessions, self._queue(name), since, until)
+
+    def _queue(self, name: str):
+        with self._sessions() as s:
+            row = _row(s, "queue", name)
+            if row is None:
+                raise NotFound(f"no queue named {shown(name)}")
+            return queue_from_dict(row.document)
+
     def snapshot(self) -> Catalog:
         """Menus, boxes, queues, and the numbers they serve (the rest of the Catalog
         empty), for the daemon and simulate."""

@@ -89,6 +89,11 @@ class CallLog:
         self._sessions = sessions
         self._local = threading.local()
 
+    @property
+    def sessions(self) -> sessionmaker:
+        """For the call log's companions (queue_log.py) that read beside it."""
+        return self._sessions
+
     @contextmanager
     def batch(self):
         """The daemon's writes made inside run in ONE transaction (see calls/recorder.py):

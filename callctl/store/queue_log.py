@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import CheckConstraint, DateTime, Float, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
@@ -36,6 +36,66 @@ class QueueVisit(Base):
         CheckConstraint("outcome IS NULL OR outcome IN ('answered', 'abandoned', 'timeout', "
                         "'next', 'callback')", name="ck_queue_visits_outcome"),
     )
+
+
+class QueueCallback(Base):
+    """A caller who asked to be called back: they keep their place in line (joined_at).
+    `dialled` is final: a callback is made at most once, even across a restart."""
+    __tablename__ = "queue_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue: Mapped[str] = mapped_column(String(128))
+    number: Mapped[str] = mapped_column(String(64))  # whom to call back
+    caller_id: Mapped[str] = mapped_column(String(64))  # what they see: the number they rang
+    call_id: Mapped[str] = mapped_column(String(64))  # the call they asked from
+    joined_at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    state: Mapped[str] = mapped_column(String(16))  # waiting | dialled | failed
+    detail: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_queue_callbacks_state", "state", "queue"),
+        CheckConstraint("state IN ('waiting', 'dialled', 'failed')",
+                        name="ck_queue_callbacks_state"),
+    )
+
+
+@dataclass(frozen=True)
+class Callback:
+    id: int
+    queue: str
+    number: str
+    caller_id: str
+    call_id: str
+    joined_at: float
+
+
+def callback_requested(sessions: sessionmaker, queue: str, number: str, caller_id: str,
+                       call_id: str, joined_at: float) -> Callback:
+    with sessions.begin() as s:
+        row = QueueCallback(queue=queue, number=number, caller_id=caller_id, call_id=call_id,
+                            joined_at=joined_at, state="waiting",
+                            updated_at=datetime.now(timezone.utc))
+        s.add(row)
+        s.flush()
+        return Callback(row.id, queue, number, caller_id, call_id, joined_at)
+
+
+def callback_done(sessions: sessionmaker, callback_id: int, state: str,
+                  detail: str | None = None) -> None:
+    with sessions.begin() as s:
+        row = s.get(QueueCallback, callback_id)
+        if row is not None:
+            row.state, row.detail = state, detail
+            row.updated_at = datetime.now(timezone.utc)
+
+
+def callbacks_waiting(sessions: sessionmaker) -> list[Callback]:
+    """The callbacks still to make (a restarted daemon puts them back in line)."""
+    with sessions() as s:
+        return [Callback(r.id, r.queue, r.number, r.caller_id, r.call_id, r.joined_at)
+                for r in s.scalars(select(QueueCallback).where(QueueCallback.state == "waiting")
+                                   .order_by(QueueCallback.joined_at))]
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ async def test_given_the_router_when_fetching_openapi_then_every_registered_rout
 
     assert registered == documented
     [api] = [r.get_info()["app"] for r in app.router.resources() if "app" in r.get_info()]
-    assert len(api[ROUTES]) == len(documented) == 53
+    assert len(api[ROUTES]) == len(documented) == 60
 
 
 async def test_given_openapi_when_reading_operations_then_bodies_levels_and_errors_are_described(

@@ -3,11 +3,10 @@ its own frequency), presses keys (RFC 2833), reaches people, leaves a message th
 stored with what was said. Timeouts are shortened to a few seconds."""
 import signal
 
-import numpy as np
 import pytest
 import yaml
 
-from tests.support.audio import dominant_frequency, samples_of, wav
+from tests.support.audio import dominant_frequency, samples_of, tones_in_order, wav
 
 from .conftest import BOB_NUMBER, CUSTOMER, cli
 from .test_first_call import call_log
@@ -61,19 +60,8 @@ def save(daemon, folder, command: str, doc: dict) -> None:
 
 
 def heard(call, seconds: float) -> list[int]:
-    """The prompts heard over `seconds`, in order: each 0.2 s window's tone among ours
-    (silent or other windows skipped), repeats collapsed."""
-    samples = np.array(call.record(seconds), dtype=float) / 32768.0
-    order: list[int] = []
-    for start in range(0, len(samples) - 1600 + 1, 1600):
-        window = samples[start:start + 1600]
-        if np.sqrt(np.mean(window ** 2)) < 0.01:
-            continue
-        freq = dominant_frequency(window, 8000)
-        tone = min(TONES, key=lambda t: abs(t - freq))
-        if abs(tone - freq) < 30 and (not order or order[-1] != tone):
-            order.append(tone)
-    return order
+    """The prompts heard over `seconds`, in order (each 0.2 s window's tone among ours)."""
+    return tones_in_order(call.record(seconds), TONES)
 
 
 def in_menu(carrier, daemon, caller_id: str):

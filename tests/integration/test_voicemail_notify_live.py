@@ -6,7 +6,6 @@ server delays the e-mails (retried with backoff, across a daemon restart) but lo
 from __future__ import annotations
 
 import re
-import sqlite3
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from sqlalchemy import create_engine, text as sql
 
 from callctl.voicemail.links import ListenLinks
 from tests.support.audio import dominant_frequency, samples_of, wav
@@ -177,9 +177,10 @@ def test_given_a_changed_or_expired_link_then_it_is_refused_saying_why(
         assert b"not valid: it is incomplete or was changed" in text
 
     # A genuine link whose week is over: signed with the daemon's own key, a day ago.
-    db = daemon.config["database"]["url"].removeprefix("sqlite:///")
-    with sqlite3.connect(db) as conn:
-        secret = conn.execute("SELECT value FROM app_secrets").fetchone()[0]
+    engine = create_engine(daemon.config["database"]["url"])
+    with engine.connect() as conn:
+        secret = conn.execute(sql("SELECT value FROM app_secrets")).scalar_one()
+    engine.dispose()
     signer = ListenLinks(secret.encode(), f"http://127.0.0.1:{HTTP_PORT}", timedelta(days=7))
     old = signer.link(message_id, datetime.now(timezone.utc) - timedelta(days=8))[0]
     status, _kind, text = fetch(old)

@@ -89,3 +89,20 @@ def level_db(samples: np.ndarray, rate: int, freq: float, reference: float = 0.5
     ref = np.abs(np.fft.rfft(reference * np.sin(2 * math.pi * freq * np.arange(len(middle))
                                                 / rate) * window)) ** 2
     return float(10 * np.log10(max(got, 1e-300) / ref[max(k - 3, 0):k + 4].sum()))
+
+
+def tones_in_order(samples, tones, rate: int = 8000, window: float = 0.2) -> list[int]:
+    """Which of `tones` (Hz) sound in `samples` (16-bit ints), in order: each window's
+    dominant frequency if it is one of them (silent or other windows skipped), repeats
+    collapsed."""
+    data = np.asarray(samples, dtype=float) / 32768.0
+    size, order = int(rate * window), []
+    for start in range(0, len(data) - size + 1, size):
+        chunk = data[start:start + size]
+        if np.sqrt(np.mean(chunk ** 2)) < 0.01:
+            continue
+        freq = dominant_frequency(chunk, rate)
+        tone = min(tones, key=lambda t: abs(t - freq))
+        if abs(tone - freq) < 30 and (not order or order[-1] != tone):
+            order.append(tone)
+    return order

@@ -6,6 +6,7 @@ timing) is tested in tests/integration against the real one.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from callctl.domain.catalog import Catalog
@@ -185,15 +186,21 @@ class Mailbox:
         self.discarded.append(recording)
 
 
-def services(ari: FakeAri, catalog: Catalog, presence: Presence | None = None, **kw):
-    """Services for a session over the fake ARI, with a real BusyBoard."""
+def services(ari: FakeAri, catalog: Catalog | Callable[[], Catalog],
+             presence: Presence | Callable[[], Presence] | None = None, call_log=None, **kw):
+    """Services for a session over the fake ARI, with a real BusyBoard and queue rooms.
+    `catalog` and `presence` may be callables, for tests that change them. `call_log`: a
+    real CallLog, where a test reads the database (queues count today's answers)."""
     from callctl.calls.busy import BusyBoard
     from callctl.calls.context import Services
+    from callctl.calls.queues import QueueRooms
     board = BusyBoard()
-    return Services(
-        ari=ari, call_log=None, recorder=Writes(), catalog=lambda: catalog,
-        presence=lambda: Presence((presence or Presence(everyone=True)).registered,
-                                  (presence or Presence(everyone=True)).everyone,
-                                  board.snapshot()),
+    seen = presence if callable(presence) else lambda: presence or Presence(everyone=True)
+    s = Services(
+        ari=ari, call_log=call_log, recorder=Writes(),
+        catalog=catalog if callable(catalog) else lambda: catalog,
+        presence=lambda: Presence(seen().registered, seen().everyone, board.snapshot()),
         busy=board, media=lambda prompt: f"sound:{prompt.source}/{prompt.name}",
         fallback_context="callctl-fallback", mailroom=Mailbox(), **kw)
+    s.queues = QueueRooms(s)
+    return s

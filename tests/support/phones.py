@@ -915,6 +915,11 @@ class Phone:
         with self.lab.cond:
             return self._incoming.pop(0)
 
+    def forget_incoming(self):
+        """Drop calls that came in and were never taken by a test (a test's start)."""
+        with self.lab.cond:
+            self._incoming.clear()
+
     def expect_no_incoming(self, within):
         if self.lab.wait_for(lambda: self._incoming, within):
             raise AssertionError(f"unexpected incoming call for {self.uri} "

@@ -100,7 +100,7 @@ def test_given_a_partial_section_when_imported_then_the_rest_is_kept_unless_prun
     ("assignments:\n", "assignments:\n  '(555) 0100': Sales\n",
      "assignments.+15550100: number +15550100 is given twice: also at "),
     ("assignments:\n", "assignments:\n  '+15550100': Sales\n",
-     "line 104, column 3: key '+15550100' is given twice in one mapping (first at line 103)"),
+     "line 118, column 3: key '+15550100' is given twice in one mapping (first at line 117)"),
 ])
 def test_given_a_duplicate_in_a_section_when_imported_then_refused_naming_both_places(
         demo, capsys, tmp_path, old, new, message):

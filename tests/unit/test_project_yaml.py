@@ -166,9 +166,9 @@ def test_given_a_hand_written_scheme_when_imported_twice_then_no_changes(cfg, ca
 
 @pytest.mark.parametrize("old, new, message", [
     ("- 09:00-18:00", "- 18:01-08:59",
-     "project.yaml, line 65: schemes[0]: scheme 'Sales', branch 'weekdays': key 'schedule': "),
+     "project.yaml, line 79: schemes[0]: scheme 'Sales', branch 'weekdays': key 'schedule': "),
     ("  '+15550100': Sales", "  '+15559999': Sales",
-     "project.yaml, line 103: assignments.+15559999: number '+15559999': not a company number"),
+     "project.yaml, line 117: assignments.+15559999: number '+15559999': not a company number"),
     ("  '+15550100': Sales", "  '+15550100': Gone", "scheme 'Gone': no such scheme"),
 ])
 def test_given_a_bad_scheme_section_when_imported_then_refused_and_nothing_changed(

@@ -170,7 +170,7 @@ def test_given_the_shipped_sounds_when_loaded_then_each_is_a_playable_prompt_wit
     files = {d.key for d in DEFAULTS if d.file}
 
     assert set(defaults.catalog) == files == {"voicemail-working", "voicemail-closed",
-                                              "ivr-timeout", "outgoing-barred"}
+                                              "ivr-timeout", "outgoing-barred", "queue-callback"}
     for key, version in defaults.catalog.items():
         wav = defaults.wavs[version]
         assert hashlib.sha256(wav).hexdigest() == version

@@ -6,14 +6,15 @@ domain/flow.py, a module here and a line in RUNNERS; the session does not change
 """
 from __future__ import annotations
 
-from ...domain.flow import Announce, Menu, Ring, Step, Voicemail
+from ...domain.flow import Announce, Menu, Queue, Ring, Step, Voicemail
 from ...domain.outgoing import DialOut
 from ...domain.remote import Manager, Webhook
 from ..outcome import NEXT, Outcome
-from . import announce, dialout, menu, remote, ring, voicemail
+from . import announce, dialout, menu, queue, remote, ring, voicemail
 
 RUNNERS = {Ring: ring.run, Menu: menu.run, Voicemail: voicemail.run, Announce: announce.run,
-           DialOut: dialout.run, Webhook: remote.run_webhook, Manager: remote.run_manager}
+           DialOut: dialout.run, Webhook: remote.run_webhook, Manager: remote.run_manager,
+           Queue: queue.run}
 
 
 async def run_steps(ctx, steps: tuple[Step, ...], deadline: float | None) -> Outcome:

@@ -1,4 +1,5 @@
-"""queues: routing documents and number routes of kind queue; queue_visits for the log
+"""queues: routing documents and number routes of kind queue; queue_visits for the log;
+queue_callbacks: callers who asked to be called back, in their place in line
 
 Revision ID: 0009
 Revises: 0008
@@ -41,9 +42,24 @@ def upgrade() -> None:
                            "'timeout', 'next', 'callback')", name="ck_queue_visits_outcome"))
     op.create_index("ix_queue_visits_queue_joined_at", "queue_visits", ["queue", "joined_at"])
     op.create_index("ix_queue_visits_call_id", "queue_visits", ["call_id"])
+    op.create_table(
+        "queue_callbacks",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("queue", sa.String(128), nullable=False),
+        sa.Column("number", sa.String(64), nullable=False),
+        sa.Column("caller_id", sa.String(64), nullable=False),
+        sa.Column("call_id", sa.String(64), nullable=False),
+        sa.Column("joined_at", sa.Float(), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("detail", sa.String(255)),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("state IN ('waiting', 'dialled', 'failed')",
+                           name="ck_queue_callbacks_state"))
+    op.create_index("ix_queue_callbacks_state", "queue_callbacks", ["state", "queue"])
 
 
 def downgrade() -> None:
+    op.drop_table("queue_callbacks")
     op.drop_table("queue_visits")
     op.execute("DELETE FROM number_routes WHERE kind = 'queue'")
     op.execute("DELETE FROM routing_documents WHERE kind = 'queue'")
