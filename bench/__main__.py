@@ -22,7 +22,7 @@ os.environ.setdefault("CALLCTL_SANDBOX_DIR", str(Path(__file__).resolve().parent
                                                  ".sandbox-bench"))
 os.environ.setdefault("CALLCTL_SANDBOX_PORT_OFFSET", "100")
 
-from . import load, p4, report, screen_pop, trace  # noqa: E402
+from . import load, p4, queued, report, screen_pop, trace  # noqa: E402
 from .harness import REPO, Daemon, ProcStat, Sandbox  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -30,10 +30,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 PROFILES = {
     "full": {"p1_calls": 300, "p2_rates": [10, 20, 40, 80, 160, 320, 640], "p2_seconds": 15,
              "p2_hold": 3, "p2_refine": 2, "p3_steps": [100, 250, 500, 750, 1000],
-             "p3_ramp_cps": 50, "p3_hold": 10, "soak_calls": 3000},
+             "p3_ramp_cps": 50, "p3_hold": 10, "soak_calls": 3000, "queue_calls": 2000},
     "quick": {"p1_calls": 200, "p2_rates": [10, 20, 40, 80, 160, 320], "p2_seconds": 5,
               "p2_hold": 1, "p2_refine": 1, "p3_steps": [100, 300], "p3_ramp_cps": 50,
-              "p3_hold": 5, "soak_calls": 1000},
+              "p3_hold": 5, "soak_calls": 1000, "queue_calls": 300},
 }
 T0 = time.monotonic()
 STARTED = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -128,6 +128,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps (< 5 min)")
     parser.add_argument("--soak", action="store_true", help="only the leak soak")
+    parser.add_argument("--queue", action="store_true",
+                        help="only the queue figure: 10 operators, callers always waiting")
     parser.add_argument("--trace", action="store_true",
                         help="only: where a call's time goes in the daemon (bench/trace.py)")
     parser.add_argument("--screen-pop", action="store_true", help="only: carrier INVITE to "
@@ -136,11 +138,12 @@ def main(argv: list[str]) -> int:
     profile = "quick" if args.quick else "full"
     prof = PROFILES[profile]
     label = ("trace" if args.trace else "screen pop" if args.screen_pop
-             else f"{profile} soak" if args.soak else profile)
+             else f"{profile} soak" if args.soak else
+             f"{profile} queue" if args.queue else profile)
     latest = RESULTS / "latest.json"
     results = json.loads(latest.read_text()) if latest.exists() else {}
     section = {}
-    if not (args.soak or args.trace or args.screen_pop):
+    if not (args.soak or args.trace or args.queue or args.screen_pop):
         say("P4: plan_call timing")
         section["p4"] = p4.run()
     with Sandbox() as box:
@@ -150,6 +153,15 @@ def main(argv: list[str]) -> int:
             print(json.dumps(section["trace"], indent=2))
             return _save(results, section, meta(label, box), latest)
         daemon = Daemon(box, box.home / "daemon")
+        if args.queue:
+            accounts = queued.make_company(daemon)
+            daemon.start()
+            try:
+                section["queue"] = asyncio.run(queued.run(box, daemon, accounts,
+                                                          prof["queue_calls"], say))
+            finally:
+                daemon.stop()
+            return _save(results, section, meta(label, box), latest)
         account = daemon.make_company()
         daemon.start()
         say(f"sandbox Asterisk pid {box.pid}, daemon pid {daemon.proc.pid}")

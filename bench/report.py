@@ -77,6 +77,15 @@ def markdown(r: dict) -> str:
                      f"{s['ari_bridges_after']} | – |")
         lines.append(f"| Soak: daemon RSS start → end | – | – | {s['rss_start_mb']} → "
                      f"{s['rss_end_mb']} MB ({s['rss_growth_pct']:+.2f} %) | – |")
+    if "queue" in r:
+        q = r["queue"]
+        gap = q["free_to_ring_ms"]
+        lines.append(f"| Queue: operator free → their phone rings with the next caller, median "
+                     f"/ p99 ({q['operators']} operators, {q['calls']} calls) | – | – | "
+                     f"{_ms(gap['median_ms'])} / {_ms(gap['p99_ms'])} | – |")
+        lines.append(f"| Queue: double offers; answered / calls; left in ARI | – | – | "
+                     f"{q['double_offers']}; {q['answered']} / {q['calls']}; "
+                     f"{q['left_in_ari'][0]}, {q['left_in_ari'][1]} | – |")
     lines += ["", "## What limited the load"]
     for key in ("p1", "p1_c20"):
         p = r.get(key)

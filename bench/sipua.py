@@ -327,10 +327,12 @@ class _Dialog:
 
 class Phone:
     """A staff phone: registers logins with digest auth, answers every INVITE at once
-    (180 then 200 with SDP), answers BYE. `on_invite(msg, t)` sees each new call."""
+    (180 then 200 with SDP), answers BYE. `on_invite(msg, t)` sees each new call,
+    `on_bye(msg, t)` each call Asterisk hangs up."""
 
-    def __init__(self, host: str, registrar: tuple[str, int], on_invite=None):
+    def __init__(self, host: str, registrar: tuple[str, int], on_invite=None, on_bye=None):
         self.host, self.registrar, self.on_invite = host, registrar, on_invite
+        self.on_bye = on_bye
         self.dialogs: dict[str, _Dialog] = {}
         self._pending: dict[str, asyncio.Future] = {}  # REGISTER Call-ID -> response
         self.invites = 0
@@ -399,8 +401,9 @@ class Phone:
         elif msg.method == "CANCEL":
             self._send(_response(msg, 200, "OK", d.tag if d else _token(), None), addr)
         else:  # BYE, OPTIONS, a re-INVITE: all simply accepted
-            if msg.method == "BYE":
-                self.dialogs.pop(msg.call_id, None)
+            if msg.method == "BYE" and self.dialogs.pop(msg.call_id, None) is not None \
+                    and self.on_bye is not None:
+                self.on_bye(msg, now)
             body = _sdp(self.host, self.media_port) if msg.method == "INVITE" else b""
             self._send(_response(msg, 200, "OK", d.tag if d else _token(), contact, body), addr)
 

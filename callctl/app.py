@@ -64,6 +64,7 @@ EVENTS_USED = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupReq
                "PlaybackFinished", "PlaybackFailed", "ChannelDtmfReceived",
                "RecordingFinished", "RecordingFailed")
 DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches calls and phones
+STOP_PART_S = 4  # each part of a stop at most (the unit gives the whole stop 20 s)
 
 
 class Daemon:
@@ -312,16 +313,19 @@ class Daemon:
             tasks.append(self._fallback_task)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self.outage.close()
-        await self.router.stop()
-        await self.mailroom.close()
-        await self.notices.close()
-        await self.crm.close()
-        await self.webhooks.close()
-        await asyncio.to_thread(self.recorder.close)
-        await self.ari.close()
         self.hub.close()  # open event streams end, or the HTTP server would wait for them
-        await http.cleanup()
+        # Each part is bounded: a stop that hangs would leave systemd (or ops) to SIGKILL
+        # the daemon, losing what the later parts write; a slow part is named in the log.
+        for part, work in (("tasks", asyncio.gather(*tasks, return_exceptions=True)),
+                           ("outage", self.outage.close()), ("calls", self.router.stop()),
+                           ("mailroom", self.mailroom.close()),
+                           ("notices", self.notices.close()), ("crm", self.crm.close()),
+                           ("webhooks", self.webhooks.close()),
+                           ("call_log", asyncio.to_thread(self.recorder.close)),
+                           ("ari", self.ari.close()), ("http", http.cleanup())):
+            try:
+                await asyncio.wait_for(work, STOP_PART_S)
+            except asyncio.TimeoutError:
+                log.event("daemon.stop_slow", logging.WARNING, part=part, waited_s=STOP_PART_S)
         self.engine.dispose()
         log.event("daemon.stopped")

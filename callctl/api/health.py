@@ -25,7 +25,7 @@ def health_app(status: Callable[[], dict]) -> web.Application:
 
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)  # a stop never waits 60 s
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -134,6 +134,10 @@ class Outbox:
                              .values(attempts=n.attempts + 1, next_attempt_at=utc(lease_until)))
             return done.rowcount == 1
 
+    def released(self, notification_id: int, at: datetime) -> None:
+        """A try cut short by a stop: due again at `at` instead of when the lease ends."""
+        self._finish(notification_id, next_attempt_at=utc(at))
+
     def sent(self, notification_id: int, at: datetime) -> None:
         self._finish(notification_id, state="sent", finished_at=utc(at))
 

@@ -121,6 +121,9 @@ class Notifier:
         log.event("notify.attempt", **fields)
         try:
             await self._send(item)
+        except asyncio.CancelledError:  # the daemon stops: the next start tries it at once
+            await asyncio.to_thread(self.outbox.released, item.id, self.clock())
+            raise
         except Exception as exc:
             error = _describe(exc)
             now = self.clock()

@@ -4,6 +4,7 @@ a retry is "due" when the test moves the clock, so no test sleeps."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import json
 import logging
 from datetime import datetime, timedelta, timezone
@@ -353,3 +354,35 @@ def test_given_the_migrated_database_then_the_outbox_tables_match_the_models(db)
     with db.maker.kw["bind"].connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert [d for d in diffs if any(name in repr(d) for name in mine)] == []
+
+
+class StuckMailer:
+    """A mail server that has the message and has not answered yet when the daemon stops."""
+
+    def __init__(self):
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def send_text(self, to, subject, body):
+        self.started.set()
+        self.release.wait(5)
+        raise OSError("stopped waiting")
+
+
+async def test_given_a_try_cut_short_by_a_stop_then_the_next_start_tries_it_at_once(db, smtp):
+    clock = Clock()
+    n = notifier(db, clock, targets=TARGETS[:1])
+    n.mailer = stuck = StuckMailer()
+    await n.queue(Delivery(db.message_id, "c1", "General", "+15557654321", "+15550101", 3.0,
+                           T0))
+    drain = asyncio.create_task(n.drain())
+    assert await asyncio.to_thread(stuck.started.wait, 5)
+    drain.cancel()  # the daemon stops mid-try
+    with pytest.raises(asyncio.CancelledError):
+        await drain
+    stuck.release.set()
+
+    # The same instant, a new daemon: not kept waiting for the try's 5-minute lease.
+    await notifier(db, clock, smtp, targets=TARGETS[:1]).drain()
+    assert len(smtp.messages) == 1
+    [row] = db.outbox.for_message(db.message_id)
+    assert (row.state, row.attempts) == ("sent", 2)
