@@ -22,7 +22,7 @@ os.environ.setdefault("CALLCTL_SANDBOX_DIR", str(Path(__file__).resolve().parent
                                                  ".sandbox-bench"))
 os.environ.setdefault("CALLCTL_SANDBOX_PORT_OFFSET", "100")
 
-from . import load, p4, queued, report, screen_pop, trace  # noqa: E402
+from . import load, p4, queued, report, screen_pop, spy, trace  # noqa: E402
 from .harness import REPO, Daemon, ProcStat, Sandbox  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -134,16 +134,19 @@ def main(argv: list[str]) -> int:
                         help="only: where a call's time goes in the daemon (bench/trace.py)")
     parser.add_argument("--screen-pop", action="store_true", help="only: carrier INVITE to "
                         "the card in the workspace page (bench/screen_pop.py)")
+    parser.add_argument("--profile", action="store_true",
+                        help="only: where the daemon's CPU goes, by py-spy (bench/spy.py)")
     args = parser.parse_args(argv)
     profile = "quick" if args.quick else "full"
     prof = PROFILES[profile]
-    label = ("trace" if args.trace else "screen pop" if args.screen_pop
+    label = ("trace" if args.trace else "profile" if args.profile
+             else "screen pop" if args.screen_pop
              else f"{profile} soak" if args.soak else
              f"{profile} queue" if args.queue else profile)
     latest = RESULTS / "latest.json"
     results = json.loads(latest.read_text()) if latest.exists() else {}
     section = {}
-    if not (args.soak or args.trace or args.queue or args.screen_pop):
+    if not (args.soak or args.trace or args.profile or args.queue or args.screen_pop):
         say("P4: plan_call timing")
         section["p4"] = p4.run()
     with Sandbox() as box:
@@ -151,6 +154,11 @@ def main(argv: list[str]) -> int:
             say("trace: 100 plain, then 100 callctl calls, one at a time")
             section["trace"] = trace.run(box)
             print(json.dumps(section["trace"], indent=2))
+            return _save(results, section, meta(label, box), latest)
+        if args.profile:
+            say("profile: callctl calls at 40 cps for 20 s under py-spy")
+            section["profile"] = spy.run(box)
+            print(json.dumps(section["profile"], indent=2))
             return _save(results, section, meta(label, box), latest)
         daemon = Daemon(box, box.home / "daemon")
         if args.queue:

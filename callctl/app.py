@@ -10,6 +10,7 @@ from .api.health import health_app, serve
 from .api.http import mount as mount_api
 from .calls.busy import BusyBoard
 from .calls.click import ClickToCall
+from .calls.desk import TransferDesk
 from .calls.context import Services
 from .calls.media import PromptMedia
 from .calls.queues import QueueRooms
@@ -46,6 +47,7 @@ from .voicemail.listening import Listening
 from .voicemail.mailroom import Mailroom
 from .api.crm import crm_routes
 from .api.outgoing import outgoing_routes
+from .api.transfers import transfer_routes
 from .crm.calls import CallCrm
 from .domain.outgoing import OutgoingPolicy
 from .integrations.crm_events import CrmEvents, Receiver
@@ -62,7 +64,7 @@ from .workspace.service import Workspace
 # The ARI events callctl acts on; Asterisk is asked to send no others.
 EVENTS_USED = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest",
                "PlaybackFinished", "PlaybackFailed", "ChannelDtmfReceived",
-               "RecordingFinished", "RecordingFailed")
+               "RecordingFinished", "RecordingFailed", "ChannelTransfer")
 DIRECTORY_POLL_S = 0.5  # how soon a change made by another process reaches calls and phones
 STOP_PART_S = 4  # each part of a stop at most (the unit gives the whole stop 20 s)
 
@@ -115,9 +117,11 @@ class Daemon:
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context,
             outgoing=lambda: self.outgoing_policy, country=config.project.country,
-            webhooks=self.webhooks, crm=self.crm, events=self.hub)
+            webhooks=self.webhooks, crm=self.crm, events=self.hub,
+            codes=config.transfers.codes(), transfer_ring_s=config.transfers.ring_timeout)
         self.queues = self.services.queues = QueueRooms(self.services)
         self.router = self.queues.router = Router(self.services, config.ari.app)
+        self.desk = TransferDesk(self.router)
         self.outage = Outage(self.router, self.astdb)
         self.click = ClickToCall(self.services, self.router)
         self.db_ready = False
@@ -281,7 +285,8 @@ class Daemon:
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
                   calls=self.listening, routing=self.routing_service,
-                  more=lambda run: outgoing_routes(self.outgoing_service, run, self.click)
+                  more=lambda run: transfer_routes(self.desk, lambda: self.catalog)
+                  + outgoing_routes(self.outgoing_service, run, self.click)
                   + crm_routes(self.crm_service, run) + workspace_routes(
                       self.hub, self.workspace, self.directory_service, self.crm_service, run,
                       ws_url=ws_url, timezone_name=self.config.project.timezone),

@@ -87,10 +87,10 @@ def _run(args) -> int:
         return 0
     log.setup(cfg.log_level)
     if args.command == "run":
-        import asyncio
+        import uvloop  # libuv's event loop: ~10 % less event-loop CPU per call (bench/README.md)
 
         from .app import Daemon
-        asyncio.run(Daemon(cfg, config_path=args.config).run())
+        uvloop.run(Daemon(cfg, config_path=args.config).run())
         return 0
     if args.command in ops_cli.COMMANDS:
         return ops_cli.run(args, cfg)

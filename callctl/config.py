@@ -15,6 +15,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from . import yamldoc
+from .domain.keypad import FeatureCodes, codes_problem
 from .domain.notices import template_problem
 
 ENV_PREFIX = "CALLCTL__"
@@ -231,6 +232,31 @@ class CrmConfig(Strict):
         return self
 
 
+class TransfersConfig(Strict):
+    """Transfers from a phone's keypad (Asterisk's features.conf defaults) and how long a
+    transfer's recipient rings before the call goes back (attended) or the transferer is
+    rung again (blind)."""
+    blind_code: str = "##"  # then the number and #
+    attended_code: str = "*2"  # then the number and #
+    complete_code: str = "*2"  # during the consultation
+    cancel_code: str = "*1"  # during the consultation
+    digit_timeout: float = Field(2.0, gt=0, le=10)  # between the keys of a code
+    number_timeout: float = Field(5.0, gt=0, le=30)  # between the digits of the number
+    ring_timeout: int = Field(20, ge=5, le=300)
+
+    @model_validator(mode="after")
+    def _codes(self):
+        codes = self.codes()
+        problem = codes_problem(codes.talking()) or codes_problem(codes.consulting())
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    def codes(self) -> FeatureCodes:
+        return FeatureCodes(self.blind_code, self.attended_code, self.complete_code,
+                            self.cancel_code, self.digit_timeout, self.number_timeout)
+
+
 class Config(Strict):
     ari: AriConfig
     ami: AmiConfig
@@ -244,6 +270,7 @@ class Config(Strict):
     sms: SmsConfig | None = None  # absent: SMS notifications fail (retried, then given up)
     webhooks: dict[str, WebhookConfig] = {}
     crm: CrmConfig = CrmConfig()
+    transfers: TransfersConfig = TransfersConfig()
 
 
 def _apply_env(data: dict, environ: dict) -> None:

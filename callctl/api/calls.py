@@ -33,7 +33,17 @@ SCHEMAS = {
                 legs={"type": "array", "items": obj(
                     ("target",), target=_S, employee=_SN, channel=_SN, rang_from=_T,
                     rang_to=_T, result=_SN, reason=_SN)},
-                message={"oneOf": [{"type": "null"}, ref("VoiceMessage")]}),
+                message={"oneOf": [{"type": "null"}, ref("VoiceMessage")]},
+                transfers={"type": "array", "items": obj(
+                    ("seq", "mode", "via", "transferer", "to"), seq={"type": "integer"},
+                    mode={"enum": ["blind", "attended"]},
+                    via={"enum": ["keypad", "refer", "api"]}, transferer=_S, to=_S,
+                    rang=_SN, result=_SN, recipient=_SN, started_at=_T, ended_at=_T,
+                    detail=_SN)},
+                parties={"type": "array", "description": "everyone who talked, in order: "
+                         "the caller, who answered, each transfer's recipient", "items": obj(
+                             ("who", "how"), who=_S, how=_S, talk_from=_T, talk_to=_T,
+                             talk_seconds=_N)}),
     "VoiceMessage": obj(
         ("box", "seconds", "recorded_at", "notifications"), box=_S, seconds={"type": "number"},
         recorded_at=_T, recording={**_S, "description": "where its audio is: GET it as "

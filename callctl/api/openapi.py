@@ -141,7 +141,8 @@ _ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
                413: "The upload is larger than allowed; nothing was stored",
                429: "Too many failed tries: wait the seconds Retry-After gives",
                422: "Refused by a directory, scheme, menu or voicemail rule; nothing was "
-                    "changed"}
+                    "changed",
+               503: "The call could not take the request in time; nothing was changed"}
 
 
 def ref(name: str) -> dict:

@@ -18,10 +18,12 @@ from .. import log
 from ..crm.calls import NoCrm
 from ..workspace.events import NoEvents
 from ..domain.flow import Prompt, Step, Target
+from ..domain.keypad import FeatureCodes
 from ..domain.outgoing import OutgoingPolicy
 from ..pbx.ari import AriError, NotFound
 from ..pbx.dial import dial_string
 from ..pbx.events import Event
+from ..pbx.transfers import add_absorbing
 from ..store.calls import CallLog
 from .model import Bridge, Call, Leg
 from .outcome import CallerGone, Outcome
@@ -43,6 +45,10 @@ LEG_PREFIX = "callctl-"  # ids of the channels, bridges, playbacks this daemon c
 # so a restarted daemon finds each call's parts again: see calls/reconcile.py.
 CALL_VAR, PARTY_VAR, STEP_VAR = "CALLCTL_CALL", "CALLCTL_PARTY", "CALLCTL_STEP"
 PROMPT_GUARD_S = 600  # a prompt whose end was never reported (events lost) stops waiting
+# A phone's transfer (REFER) on a leg we originate comes to callctl as an ARI event, as
+# the dialplan sets it for callers: else Asterisk's core transfers it on its own, through
+# Local channels callctl does not know (see calls/refer.py).
+ARI_TRANSFERS = {"PJSIP_TRANSFER_HANDLING()": "ari-only"}
 
 
 @dataclass
@@ -66,6 +72,8 @@ class Services:
     crm: NoCrm = NoCrm()  # crm/calls.py: events, cards, responsible-manager lookups
     events: NoEvents = NoEvents()  # workspace/events.py: what the workspace pages see live
     queues: object | None = None  # calls/queues.py: who waits where, and offers
+    codes: FeatureCodes = FeatureCodes()  # transfers from the keypad
+    transfer_ring_s: int = 20  # how long a transfer's recipient rings
 
 
 def now() -> datetime:
@@ -79,12 +87,19 @@ def new_id(kind: str) -> str:
 class CallContext:
     def __init__(self, services: Services, router: "Router", call: Call, metrics=None):
         self.s, self.router, self.call, self.metrics = services, router, call, metrics
+        # The party the call serves: its caller, or, once the caller transferred the other
+        # party away, that party (talk.py). Its hang-up ends the call (CallerGone).
+        self.caller = call.id
+        self.talk = None  # the talk phase, once someone answered (talk.py)
+        self.absorb: set[str] = set()  # channels whose digits are the daemon's (keypad.py)
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.caller_alive = True
         self.caller_up = False  # answered (by us): media steps need it, prompts bill it
+        self.caller_ringing = False  # the caller was sent a 180 (by the dialplan or by us)
         self.music_on_hold = False  # what the caller hears while people ring
         self._waiting: str | None = None  # "ring" | "moh" | a ringback or music playback id
         self._loop: Prompt | None = None  # music played again each time it ends
+        self._ringback: asyncio.Future | None = None  # the ring request, while it is out
         self.hangup_cause: int | None = None  # how the caller is hung up at the end
         self.engaged: set[str] = set()  # parties this call made busy (released at its end)
         self.wrapup: dict[str, int] = {}  # party -> wrap-up seconds after this call (queues)
@@ -92,10 +107,6 @@ class CallContext:
         self.resumed: dict[tuple[str, str], float] = {}  # (kind, name) -> state (restart)
         self.legs_caller_id: str | None = None  # what outside numbers see (outgoing calls)
         self._db: asyncio.Future | None = None  # the last call-log write
-
-    @property
-    def caller(self) -> str:
-        return self.call.id
 
     def loop_time(self) -> float:
         return asyncio.get_running_loop().time()
@@ -185,7 +196,17 @@ class CallContext:
                                                        self._waiting))
         else:
             self._waiting = "ring"
-            await self._caller_request(self.s.ari.ring(self.caller))
+            if not self.caller_ringing:
+                # Not awaited: the legs' originate leaves at once, a round-trip sooner (the
+                # phone rings ~1.5 ms earlier); stop_waiting collects it.
+                self.caller_ringing = True
+                self._ringback = asyncio.ensure_future(self.quiet(self._ring()))
+
+    async def _ring(self) -> None:
+        try:
+            await self.s.ari.ring(self.caller)
+        except NotFound:
+            pass  # the caller left meanwhile: their StasisEnd tells the steps
 
     async def moh(self) -> None:
         """Asterisk's music on hold, until stop_waiting."""
@@ -208,6 +229,9 @@ class CallContext:
 
     async def stop_waiting(self) -> None:
         """Whatever the caller hears between steps (ringback, music) stops."""
+        if self._ringback is not None:
+            await self._ringback
+            self._ringback = None
         waiting, self._waiting, self._loop = self._waiting, None, None
         if waiting == "moh":
             await self.quiet(self.s.ari.request("DELETE", f"/channels/{self.caller}/moh"))
@@ -272,8 +296,10 @@ class CallContext:
         name = f'"{call.caller_name}" ' if call.caller_name else ""
         return f"{name}<{call.caller_number}>"
 
-    async def originate(self, target: Target, timeout: float) -> Leg | None:
-        """Start ringing `target`; None when Asterisk refused to dial it (logged)."""
+    async def originate(self, target: Target, timeout: float,
+                        caller_id: str | None = None) -> Leg | None:
+        """Start ringing `target` (showing `caller_id`, else the call's); None when Asterisk
+        refused to dial it (logged)."""
         channel_id = f"{LEG_PREFIX}{self.call.id}-{uuid.uuid4().hex[:8]}"
         leg = Leg(channel_id, "callee", target, dial_string(target, self.s.trunk))
         # Registered before the POST: the leg's first event can beat the HTTP response.
@@ -281,10 +307,10 @@ class CallContext:
         self.router.own(channel_id, self)
         try:
             await self.s.ari.originate(leg.dial, channel_id, f"dialed,{self.call.id}",
-                                       caller_id=self.caller_id_for_legs(),
+                                       caller_id=caller_id or self.caller_id_for_legs(),
                                        timeout=int(timeout) + 5,
                                        variables={CALL_VAR: self.call.id,
-                                                  PARTY_VAR: leg.party})
+                                                  PARTY_VAR: leg.party, **ARI_TRANSFERS})
         except AriError as exc:
             del self.call.legs[channel_id]
             self.router.disown(channel_id)
@@ -340,8 +366,17 @@ class CallContext:
         self.router.own(bridge.id, self)
         await asyncio.gather(self.answer(),
                              self.s.ari.create_bridge(bridge.id, f"call {self.call.id}"))
-        await self.s.ari.add_to_bridge(bridge.id, [self.caller, leg.channel_id])
-        bridge.members.update((self.caller, leg.channel_id))
+        await self.join(bridge, [self.caller, leg.channel_id])
+
+    async def join(self, bridge: Bridge, channels: list[str]) -> None:
+        """Into `bridge`; the digits of channels in `absorb` (staff) stay off it."""
+        keypads = [c for c in channels if c in self.absorb]
+        others = [c for c in channels if c not in self.absorb]
+        adds = [add_absorbing(self.s.ari, bridge.id, keypads)] if keypads else []
+        if others:
+            adds.append(self.s.ari.add_to_bridge(bridge.id, others))
+        await asyncio.gather(*adds)
+        bridge.members.update(channels)
 
     # -- the world and the log ------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ LIST_COLUMNS = ("id", "start", "direction", "number", "caller", "answered by", "
                 "ring s", "talk s", "outcome")
 LEG_COLUMNS = ("target", "employee", "rang from", "rang to", "result", "reason")
 NOTIFICATION_COLUMNS = ("channel", "recipient", "state", "attempts", "last error")
+TRANSFER_COLUMNS = ("#", "how", "by", "to", "rang", "result", "recipient", "at")
+PARTY_COLUMNS = ("party", "how", "talk from", "talk to", "talk time")
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
                 "%Y-%m-%dT%H:%M:%S")
 
@@ -141,7 +143,8 @@ def _show(listening: Listening, call_id: str, zone: ZoneInfo, as_json: bool) -> 
     if as_json:
         print(json.dumps(doc, indent=2))
         return 0
-    data = {k: v for k, v in doc.items() if k not in ("legs", "message")}
+    data = {k: v for k, v in doc.items()
+            if k not in ("legs", "message", "transfers", "parties")}
     width = max(map(len, data))
     for key, value in data.items():
         print(f"{key:<{width}}  {'' if value is None else value}")
@@ -149,6 +152,16 @@ def _show(listening: Listening, call_id: str, zone: ZoneInfo, as_json: bool) -> 
     _table(LEG_COLUMNS, [[leg["target"], leg["employee"], _shown(leg["rang_from"]),
                           _shown(leg["rang_to"]), leg["result"] or "ringing", leg["reason"]]
                          for leg in doc["legs"]], empty="(no legs)")
+    if doc["transfers"]:
+        print()
+        _table(TRANSFER_COLUMNS, [[t["seq"], f"{t['mode']} by {t['via']}", t["transferer"],
+                                   t["to"], t["rang"], t["result"] or "under way",
+                                   t["recipient"], _shown(t["started_at"])]
+                                  for t in doc["transfers"]])
+        print()
+        _table(PARTY_COLUMNS, [[p["who"], p["how"], _shown(p["talk_from"]),
+                                _shown(p["talk_to"]), _secs(p["talk_seconds"])]
+                               for p in doc["parties"]])
     message = doc["message"]
     if message is not None:
         print(f"\nvoicemail message: box {message['box']}, {message['seconds']:.1f} s, left "

@@ -8,6 +8,7 @@ reconcile after a restart rebuilds it from what Asterisk still has.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from ..domain.flow import Target
 
@@ -50,6 +51,7 @@ class Call:
     answered: Leg | None = None
     route: list[str] = field(default_factory=list)  # menu choices etc., for the call log
     direction: str | None = None  # "outgoing" once an outside number is dialled
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def ringing(self) -> list[Leg]:
         return [leg for leg in self.legs.values() if leg.state == "ringing"]

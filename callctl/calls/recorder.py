@@ -44,6 +44,9 @@ class CallRecorder:
 
     def _run(self) -> None:
         while True:
+            # Group commit without waiting: whatever piled up during the last commit joins
+            # this one (under load, many calls' writes), so a write is never held back; a
+            # daemon killed mid-call loses only what was not yet committed.
             batch, stop = [self._queue.get()], False
             while len(batch) < BATCH_MAX:
                 try:
@@ -65,9 +68,14 @@ class CallRecorder:
         except Exception:
             results = [self._write_one(write, args) for write, args, *_ in batch]
         metrics.call_log_written([queued for *_, queued in batch])
+        # One wake-up of the event loop per batch, not per write: each is a syscall and a
+        # turn of the loop.
+        by_loop: dict = {}
         for (_write, _args, loop, done, _queued), error in zip(batch, results):
+            by_loop.setdefault(loop, []).append((done, error))
+        for loop, settled in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_settle, done, error)
+                loop.call_soon_threadsafe(_settle, settled)
             except RuntimeError:  # the loop is gone (shutdown): nobody waits any more
                 pass
 
@@ -81,10 +89,11 @@ class CallRecorder:
             return exc
 
 
-def _settle(done: asyncio.Future, error: Exception | None) -> None:
-    if done.done():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
+def _settle(settled: list[tuple[asyncio.Future, Exception | None]]) -> None:
+    for done, error in settled:
+        if done.done():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)

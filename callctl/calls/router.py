@@ -19,6 +19,7 @@ class Router:
         self._owner: dict[str, object] = {}  # channel / playback / recording / bridge id
         self.sessions: set[CallSession] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._destroyed: dict[str, asyncio.Future] = {}  # channel id -> its end, awaited
 
     # -- ownership ----------------------------------------------------------------------------
 
@@ -32,6 +33,15 @@ class Router:
     def owner(self, key: str):
         return self._owner.get(key)
 
+    def destroyed(self, channel_ids) -> list[asyncio.Future]:
+        """Futures done when each channel is destroyed (ask before hanging it up)."""
+        loop = asyncio.get_running_loop()
+        return [self._destroyed.setdefault(c, loop.create_future()) for c in channel_ids]
+
+    def forget_destroyed(self, channel_ids) -> None:
+        for c in channel_ids:
+            self._destroyed.pop(c, None)
+
     def forget(self, session: CallSession) -> None:
         self.sessions.discard(session)
         for key in [k for k, owner in self._owner.items()
@@ -42,6 +52,8 @@ class Router:
 
     def dispatch(self, ev: Event) -> None:
         """Never blocks: an event is queued for its call, or starts one."""
+        if ev.type == "ChannelDestroyed" and ev.channel_id in self._destroyed:
+            self._destroyed.pop(ev.channel_id).set_result(None)
         for key in (ev.playback_id, ev.recording, ev.channel_id, ev.bridge_id):
             owner = self._owner.get(key) if key else None
             if owner is not None:
@@ -50,7 +62,8 @@ class Router:
         if ev.type != "StasisStart":
             return
         if ev.args and ev.args[0] in CALL_KINDS and len(ev.args) > 1:
-            self.start(CallSession(self.s, self, ev.channel, ev.args[0], ev.args[1]))
+            self.start(CallSession(self.s, self, ev.channel, ev.args[0], ev.args[1],
+                                   ringing="ringing" in ev.args[2:]))
         elif ev.channel_id and ev.channel_id.startswith(LEG_PREFIX):
             # A leg answered after its call ended: nobody is waiting for it.
             self.spawn(self.s.ari.hangup(ev.channel_id))

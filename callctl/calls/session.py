@@ -25,13 +25,15 @@ from .talk import hold_until_hangup, talk
 
 STICKY_LOOKUP_S = 0.25
 CALLBACK_RING_S = 40  # how long a called-back customer's phone rings
+LEGS_GONE_S = 0.5  # at most, after hanging up a call's people, before they count as free
 
 
 class CallSession:
     def __init__(self, services: Services, router, channel: dict, kind: str, dialled: str,
-                 *, resumed: bool = False, resume_at: str = ""):
+                 *, resumed: bool = False, resume_at: str = "", ringing: bool = False):
         """`resume_at`: where a restarted daemon found the caller (its CALLCTL_STEP, e.g.
-        "queue:Sales:1764500000.123"): the call goes on from that step of its plan."""
+        "queue:Sales:1764500000.123"): the call goes on from that step of its plan.
+        `ringing`: the dialplan already sent the caller a 180."""
         caller = channel.get("caller") or {}
         call = Call(channel["id"], kind, dialled, caller.get("number") or "anonymous",
                     caller.get("name") or "", endpoint_of(channel.get("name", "")))
@@ -39,6 +41,7 @@ class CallSession:
         self.resume_at = resume_at
         self.ctx = CallContext(services, router, call, metrics.call_started())
         self.ctx.caller_up = channel.get("state") == "Up"  # a resumed call may be answered
+        self.ctx.caller_ringing = ringing  # the dialplan sent the 180 (dialplan/callctl.conf)
         self.talking = False
         self.keep_up = False  # daemon stopping with the call bridged: leave it to Asterisk
         self.handoff = False  # daemon stopping before an answer: caller to the fallback
@@ -216,17 +219,25 @@ class CallSession:
 
     async def _finish(self, outcome: str, detail: str | None) -> None:
         ctx, call, ari = self.ctx, self.call, self.s.ari
-        ctx.release_all()
+        doomed: list[str] = []
+        try:
+            if not self.keep_up:
+                await ctx.drop(call.ringing(), "cancelled")
+                doomed = [leg.channel_id for leg in call.live()]
+                if self.handoff and ctx.caller_alive:
+                    await ctx.quiet(ari.continue_in_dialplan(
+                        ctx.caller, self.s.fallback_context, call.dialled))
+                elif ctx.caller_alive:
+                    await ctx.quiet(ari.hangup(ctx.caller, cause=ctx.hangup_cause))
+                gone = self.router.destroyed(doomed)
+                await asyncio.gather(*(ctx.quiet(ari.hangup(c)) for c in doomed),
+                                     *(ctx.quiet(ari.destroy_bridge(b)) for b in call.bridges))
+                if gone:  # a queue would otherwise offer the next caller to a phone that
+                    await asyncio.wait(gone, timeout=LEGS_GONE_S)  # still has this call
+        finally:
+            self.router.forget_destroyed(doomed)
+            ctx.release_all()
         if not self.keep_up:
-            await ctx.drop(call.ringing(), "cancelled")
-            doomed = [leg.channel_id for leg in call.live()]
-            if self.handoff and ctx.caller_alive:
-                await ctx.quiet(ari.continue_in_dialplan(self.caller, self.s.fallback_context,
-                                                         call.dialled))
-            elif ctx.caller_alive:
-                await ctx.quiet(ari.hangup(self.caller, cause=ctx.hangup_cause))
-            await asyncio.gather(*(ctx.quiet(ari.hangup(c)) for c in doomed),
-                                 *(ctx.quiet(ari.destroy_bridge(b)) for b in call.bridges))
             ctx.record(CallLog.ended, call.id, outcome, now(), detail,
                        "; ".join(call.route) or None)
             self.s.crm.ended(call, outcome)

@@ -33,6 +33,8 @@ def parse(msg: dict) -> Event:
         channel_id = target.split(":", 1)[1]
     if not channel_id and msg.get("peer"):  # Dial events: the peer is the dialled leg
         channel_id = msg["peer"].get("id")
+    if not channel_id and msg.get("referred_by"):  # ChannelTransfer: the REFER's channel
+        channel_id = (msg["referred_by"].get("source_channel") or {}).get("id")
     return Event(
         type=kind,
         channel_id=channel_id,

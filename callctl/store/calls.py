@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, String, func, select,
-                        tuple_)
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, String, bindparam, func,
+                        insert, literal, select, tuple_, update)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, sessionmaker
 
 from .directory_models import Department, Employee
@@ -54,6 +54,21 @@ class CallLeg(Base):
                         "'failed', 'cancelled', 'skipped')", name="ck_call_legs_result"),
     )
 
+
+# The daemon's writes: plain statements built once, run with their values (a call makes
+# half a dozen; loading each row as an object first, or building each statement anew, cost
+# more than the write itself).
+CALLS, LEGS = CallRecord.__table__, CallLeg.__table__
+_CALL_EXISTS = select(literal(1)).where(CALLS.c.id == bindparam("call"))
+_LEG_EXISTS = select(literal(1)).where(LEGS.c.channel_id == bindparam("leg"))
+_CALL_TIMES = (select(CALLS.c.started_at, CALLS.c.answered_at)
+               .where(CALLS.c.id == bindparam("call")))
+_UPDATE_CALL = update(CALLS).where(CALLS.c.id == bindparam("call"))
+_DEPARTMENT_OF = (select(Department.__table__.c.name)
+                  .join_from(Employee.__table__, Department.__table__,
+                             Employee.__table__.c.department_id == Department.__table__.c.id)
+                  .where(Employee.__table__.c.full_name == bindparam("employee")))
+_END_LEG = update(LEGS).where(LEGS.c.channel_id == bindparam("leg"), LEGS.c.result.is_(None))
 
 # Declared here rather than in models.py so that module needs no import of this one (a
 # declarative class accepts relationships assigned after it is built).
@@ -108,11 +123,15 @@ class CallLog:
     @contextmanager
     def _tx(self):
         batch = getattr(self._local, "session", None)
-        if batch is not None:
-            yield batch
-        else:
+        if batch is None:
             with self._sessions.begin() as s:
                 yield s
+            return
+        yield batch
+        # A batch mixes object writes with plain statements, which bypass the session: each
+        # write lands before the next one runs, and no object outlives it to be read stale.
+        batch.flush()
+        batch.expunge_all()
 
     # -- written by the daemon ------------------------------------------------------------------
 
@@ -120,29 +139,32 @@ class CallLog:
                 at: datetime, caller_name: str | None = None) -> None:
         """Insert the record, or keep the existing one when a restarted daemon resumes it."""
         with self._tx() as s:
-            if s.get(CallRecord, call_id) is None:
-                s.add(CallRecord(id=call_id, direction=direction, number=number, caller=caller,
-                                 caller_name=caller_name, started_at=_utc(at),
-                                 outcome="in_progress"))
+            db = s.connection()
+            if db.execute(_CALL_EXISTS, {"call": call_id}).first() is None:
+                db.execute(insert(CALLS), {
+                    "id": call_id, "direction": direction, "number": number, "caller": caller,
+                    "caller_name": caller_name, "started_at": _utc(at), "outcome": "in_progress"})
 
     def scheme_chosen(self, call_id: str, scheme: str | None, branch: str | None) -> None:
         with self._tx() as s:
-            if (rec := s.get(CallRecord, call_id)) is not None:
-                rec.scheme, rec.branch = scheme, branch
+            db = s.connection()
+            db.execute(_UPDATE_CALL, {"call": call_id, "scheme": scheme, "branch": branch})
 
     def answered(self, call_id: str, employee: str | None, leg: str, at: datetime,
                  department: str | None = None) -> None:
         """`department` defaults to the employee's department right now: copied, not joined,
         so the record keeps it after the employee moves."""
         with self._tx() as s:
-            rec = s.get(CallRecord, call_id)
-            if rec is None:
+            db = s.connection()
+            started = db.scalar(_CALL_TIMES, {"call": call_id})
+            if started is None:
                 return
             if department is None:
                 department = _department_of(s, employee)
-            rec.answered_by, rec.answered_department = employee, department
-            rec.answered_leg, rec.answered_at = leg, _utc(at)
-            rec.ring_seconds = _seconds(rec.started_at, at)
+            db.execute(_UPDATE_CALL, {
+                "call": call_id, "answered_by": employee, "answered_department": department,
+                "answered_leg": leg, "answered_at": _utc(at),
+                "ring_seconds": _seconds(started, at)})
 
     def outgoing(self, call_id: str, employee: str | None, caller_id: str,
                  number: str) -> None:
@@ -160,42 +182,51 @@ class CallLog:
     def ended(self, call_id: str, outcome: str, at: datetime, detail: str | None = None,
               route: str | None = None) -> None:
         with self._tx() as s:
-            rec = s.get(CallRecord, call_id)
-            if rec is None:
+            db = s.connection()
+            row = db.execute(_CALL_TIMES, {"call": call_id}).first()
+            if row is None:
                 return
-            rec.ended_at, rec.outcome, rec.detail = _utc(at), outcome, detail
+            started, answered = row
+            values = {"call": call_id, "ended_at": _utc(at), "outcome": outcome,
+                      "detail": detail}
             if route is not None:
-                rec.route = route
-            if rec.answered_at is not None:
-                rec.talk_seconds = _seconds(rec.answered_at, at)
+                values["route"] = route
+            if answered is not None:
+                values["talk_seconds"] = _seconds(answered, at)
             else:
-                rec.ring_seconds = _seconds(rec.started_at, at)
+                values["ring_seconds"] = _seconds(started, at)
+            db.execute(_UPDATE_CALL, values)
 
     def leg_started(self, call_id: str, leg_id: str, target: str, employee: str | None,
                     at: datetime) -> None:
         """A leg's channel starts ringing. Repeating it (a resumed call) changes nothing."""
         with self._tx() as s:
-            if s.get(CallRecord, call_id) is None or _leg(s, leg_id) is not None:
+            db = s.connection()
+            if db.execute(_CALL_EXISTS, {"call": call_id}).first() is None or \
+                    db.execute(_LEG_EXISTS, {"leg": leg_id}).first() is not None:
                 return
-            s.add(CallLeg(call_id=call_id, channel_id=leg_id, target=target, employee=employee,
-                          rang_from=_utc(at)))
+            db.execute(insert(LEGS), {"call_id": call_id, "channel_id": leg_id, "target": target,
+                                      "employee": employee, "rang_from": _utc(at)})
 
     def leg_ended(self, leg_id: str, result: str, at: datetime, reason: str | None = None) -> None:
         """The leg stopped ringing. The first result is final: a later "cancelled" from the
         clean-up must not overwrite "answered"."""
         _check(result, LEG_RESULTS, "leg result")
         with self._tx() as s:
-            leg = _leg(s, leg_id)
-            if leg is not None and leg.result is None:
-                leg.result, leg.rang_to, leg.reason = result, _utc(at), reason
+            db = s.connection()
+            db.execute(_END_LEG, {"leg": leg_id, "result": result, "rang_to": _utc(at),
+                                  "reason": reason})
 
     def leg_skipped(self, call_id: str, target: str, employee: str | None, reason: str,
                     at: datetime) -> None:
         """A direction that could not ring (offline, unregistered, ...): logged, never rung."""
         with self._tx() as s:
-            if s.get(CallRecord, call_id) is not None:
-                s.add(CallLeg(call_id=call_id, target=target, employee=employee, result="skipped",
-                              reason=reason, rang_from=_utc(at), rang_to=_utc(at)))
+            db = s.connection()
+            if db.execute(_CALL_EXISTS, {"call": call_id}).first() is not None:
+                db.execute(insert(LEGS), {"call_id": call_id, "target": target,
+                                          "employee": employee, "result": "skipped",
+                                          "reason": reason, "rang_from": _utc(at),
+                                          "rang_to": _utc(at)})
 
     # -- written after the daemon was away (calls/outage.py) --------------------------------
 
@@ -390,12 +421,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 def _department_of(s, employee: str | None) -> str | None:
     if employee is None:
         return None
-    return s.scalar(select(Department.name).join(Employee.department)
-                    .where(Employee.full_name == employee))
-
-
-def _leg(s, leg_id: str) -> CallLeg | None:
-    return s.scalar(select(CallLeg).where(CallLeg.channel_id == leg_id))
+    return s.connection().scalar(_DEPARTMENT_OF, {"employee": employee})
 
 
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
@@ -417,3 +443,4 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 
 from . import queue_log  # noqa: E402,F401  (its table joins the calls tables' metadata)
+from . import transfers  # noqa: E402,F401  (the same)

@@ -17,6 +17,7 @@ from ..store.calls import CallLog, UnknownCall
 from ..store.messages import Messages, VoiceMessage
 from ..store.models import CallRecord
 from ..store.notifications import Outbox
+from ..store.transfers import of_call as transfers_of, parties
 
 
 class NotAllowed(PermissionError):
@@ -52,6 +53,15 @@ class Listening:
                         "channel": leg.channel_id, "rang_from": iso(leg.rang_from, self.zone),
                         "rang_to": iso(leg.rang_to, self.zone), "result": leg.result,
                         "reason": leg.reason} for leg in rec.legs]
+        transfers = self._transfers(call_id)
+        doc["transfers"] = [{
+            "seq": t.seq, "mode": t.mode, "via": t.via, "transferer": t.transferer,
+            "to": t.target, "rang": t.label, "result": t.result, "recipient": t.recipient,
+            "started_at": iso(t.started_at, self.zone), "ended_at": iso(t.ended_at, self.zone),
+            "detail": t.detail} for t in transfers]
+        doc["parties"] = [{**p, "talk_from": iso(p["talk_from"], self.zone),
+                           "talk_to": iso(p["talk_to"], self.zone)}
+                          for p in parties(rec, transfers)]
         doc["message"] = None if message is None else {
             "box": message.box, "seconds": message.seconds,
             "recorded_at": iso(message.created_at, self.zone),
@@ -76,12 +86,19 @@ class Listening:
         if asker.employee is not None:
             catalog = self._catalog()
             box = catalog.boxes.get(message.box) if message is not None else None
+            talked = frozenset(filter(None, [leg.employee for leg in rec.legs
+                                             if leg.result == "answered"]
+                                      + [t.transferer for t in self._transfers(call_id)]))
             if not may_see(asker.level, asker.employee, rec.answered_by,
-                           rec.answered_department, box, catalog.directory):
+                           rec.answered_department, box, catalog.directory, talked):
                 raise NotAllowed(f"{asker.employee} ({asker.level}) may see "
                                  f"{RULES.get(asker.level, 'no calls')}; call {call_id!r} "
                                  f"is not one of them")
         return rec, message
+
+
+    def _transfers(self, call_id: str) -> list:
+        return transfers_of(self.call_log, call_id)
 
 
 def call_view(rec: CallRecord, zone: ZoneInfo) -> dict:

@@ -55,6 +55,14 @@ class FakeAri:
             return found[count - 1]
         return await asyncio.wait_for(seen(), timeout)
 
+    def members(self) -> list[set[str]]:
+        """The channels added to each bridge, in the order the bridges got their first:
+        a staff phone is added on its own request (its digits kept off the bridge)."""
+        added: dict[str, set[str]] = {}
+        for r in self.find("POST", "/addChannel"):
+            added.setdefault(r.path, set()).update(r.params["channel"].split(","))
+        return list(added.values())
+
     def emit(self, msg: dict) -> None:
         self.dispatch(parse(msg))
 
@@ -92,6 +100,8 @@ class FakeAri:
 
     async def request(self, method, path, *, params=None, body=None):
         self._log(method, path, **(params or {}))
+        if self.gone_on_add and path.endswith("/addChannel"):
+            raise NotFound(400, method, path, "Channel not found")
         return None
 
     async def quietly(self, method, path, **kwargs):
@@ -107,6 +117,9 @@ class FakeAri:
 
     async def hangup(self, channel_id, reason="normal", cause=None):
         self._log("DELETE", f"/channels/{channel_id}", reason=reason, cause=cause)
+        # As Asterisk does, a little later: the channel is destroyed.
+        asyncio.get_running_loop().call_soon(self.emit, {
+            "type": "ChannelDestroyed", "cause": 16, "channel": {"id": channel_id}})
 
     async def answer(self, channel_id):
         self._log("POST", f"/channels/{channel_id}/answer")

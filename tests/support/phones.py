@@ -168,6 +168,7 @@ class _PjCall(pj.Call):
     onCallState = _forward("_update")
     onCallMediaState = _forward("_attach")
     onDtmfDigit = _forward("_on_dtmf")
+    onCallTransferStatus = _forward("_on_xfer_status")
 
 
 class _Capture(pj.AudioMediaPort):
@@ -204,6 +205,7 @@ class _Engine:
         self.send = send  # thread-safe: an event for the test process
         self.cond = threading.Condition()  # guards what a helper thread waits on (record)
         self.phone, self.max_calls, self.cores, self._keys = None, MAX_CALLS, {}, itertools.count(1)
+        self.hang_up_transferred = True  # after a REFER succeeded, as desk phones do
         self._jobs = queue.SimpleQueue()
         self._calls, self._graveyard, self._timers = [], [], []
         self._ended = []  # when recent calls ended, see _throttle
@@ -457,6 +459,7 @@ class _CallCore:
         self.state, self.last_code, self.last_reason = "NULL", 0, ""
         self.remote_uri, self.remote_user, self.remote_display, self.local_user = "", "", "", ""
         self.disconnected_by_remote, self.dtmf_received = False, ""
+        self.transfer_status = []  # the sipfrag codes of the NOTIFYs after our REFER
         self._seen, self._local_end, self._rtp = {"NULL"}, False, (0, 0)
         self._tone = self._cap = None
         self._pj = _PjCall(self, acc, call_id)
@@ -471,6 +474,7 @@ class _CallCore:
             "last_reason": self.last_reason, "remote_uri": self.remote_uri,
             "remote_user": self.remote_user, "remote_display": self.remote_display,
             "local_user": self.local_user, "dtmf_received": self.dtmf_received,
+            "transfer_status": list(self.transfer_status),
             "disconnected_by_remote": self.disconnected_by_remote}))
 
     def _live(self):  # a call whose makeCall failed has no pjsua id: getInfo would abort
@@ -571,6 +575,33 @@ class _CallCore:
         self.dtmf_received += prm.digit
         self._publish()
 
+    def _on_xfer_status(self, prm):
+        """A NOTIFY about the REFER this call sent. Like a desk phone, hang up once the
+        transfer succeeded (the final 2xx)."""
+        self.transfer_status.append(prm.statusCode)
+        self._publish()
+        if prm.finalNotify and 200 <= prm.statusCode < 300 and self.engine.hang_up_transferred:
+            self._local_end = True
+            self._op("hangup", 0)
+
+    def _transfer(self, uri, replaces_key):
+        if not self._live():
+            raise RuntimeError("the call has ended: nothing to transfer")
+        if replaces_key is None:
+            self._pj.xfer(uri, _call_prm())
+        else:
+            self._pj.xferReplaces(self.engine.cores[replaces_key]._pj, _call_prm())
+
+    def _hold(self, on):
+        if not self._live():
+            return
+        if on:
+            self._pj.setHold(_call_prm())
+        else:
+            prm = _call_prm()
+            prm.opt.flag |= pj.PJSUA_CALL_UNHOLD
+            self._pj.reinvite(prm)
+
     def _release(self):
         """Return the media ports to the pool and drop the pjsua2 call."""
         aud = None
@@ -619,6 +650,9 @@ def _serve(fd):
     def set_retrying(value):
         engine.phone._retrying = value
 
+    def set_hang_up_transferred(value):
+        engine.hang_up_transferred = value
+
     handlers = {
         "setup": setup,
         "make_calls": on_pj(lambda uris, caller_id: engine.phone._make_calls(uris, caller_id)),
@@ -632,6 +666,9 @@ def _serve(fd):
                       and engine.cores[key]._pj.dialDtmf(digits)),
         "tone": on_pj(lambda key, freq: engine.cores[key]._set_tone(freq)),
         "stats": on_pj(lambda key: engine.cores[key]._stats()),
+        "transfer": on_pj(lambda key, uri, other: engine.cores[key]._transfer(uri, other)),
+        "hold": on_pj(lambda key, on: engine.cores[key]._hold(on)),
+        "set_hang_up_transferred": on_pj(set_hang_up_transferred),
         "record": lambda key, seconds: engine.cores[key]._record(seconds),
     }
 
@@ -915,6 +952,11 @@ class Phone:
         with self.lab.cond:
             return self._incoming.pop(0)
 
+    def hang_up_after_transfer(self, value):
+        """Whether a successful REFER ends the call by itself (default: yes, as desk phones
+        do); off, the test hangs up when it wants."""
+        self._request("set_hang_up_transferred", value)
+
     def forget_incoming(self):
         """Drop calls that came in and were never taken by a test (a test's start)."""
         with self.lab.cond:
@@ -938,6 +980,7 @@ class Call:
         self.remote_uri, self.remote_user, self.remote_display = "", "", ""
         self.local_user = ""  # the user part of our own URI: for an incoming call, who was dialled
         self.disconnected_by_remote, self.dtmf_received = False, ""
+        self.transfer_status = []  # NOTIFY sipfrag codes after this call's REFER
         self._seen = {"NULL"}
 
     def _apply(self, snapshot):  # under lab.cond
@@ -979,6 +1022,28 @@ class Call:
 
     def play_tone(self, freq_hz):
         self._request("tone", freq_hz)
+
+    def transfer(self, dest):
+        """Blind transfer: a REFER to `dest` (an extension or number at the registrar)."""
+        self._request("transfer", self.phone._uri(dest), None)
+
+    def transfer_to(self, other):
+        """Attended transfer: a REFER whose Refer-To replaces `other`, this phone's second
+        call (the consultation)."""
+        assert other.phone is self.phone, "an attended transfer joins two calls of one phone"
+        self._request("transfer", other.remote_uri, other._key)
+
+    def hold(self):
+        self._request("hold", True)
+
+    def unhold(self):
+        self._request("hold", False)
+
+    def wait_transfer_status(self, code, timeout=5):
+        """Until a NOTIFY about this call's REFER carried `code` (e.g. 200, 503)."""
+        if not self.lab.wait_for(lambda: code in self.transfer_status, timeout):
+            raise AssertionError(f"no NOTIFY {code} for the transfer of {self.remote_uri} "
+                                 f"within {timeout}s; got {self.transfer_status}")
 
     def stop_tone(self):
         self._request("tone", None)

@@ -152,3 +152,23 @@ def test_given_a_fresh_process_when_a_call_is_shown_then_its_legs_load(setup, ca
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert [leg["result"] for leg in json.loads(done.stdout)["legs"]] == ["skipped", "answered"]
+
+
+def test_given_a_transferred_call_when_shown_then_its_transfers_and_parties(setup, capsys):
+    from callctl.store.transfers import transfer_ended, transfer_started
+    transfer_started(setup, "c1", 1, "blind", "keypad", "Bob Roe", "103", "Cat Poe (103)",
+                     T0 + timedelta(seconds=10))
+    transfer_ended(setup, "c1", 1, "completed", T0 + timedelta(seconds=14), "Cat Poe",
+                   "PJSIP/cat")
+    code, out, _ = run(capsys, "show", "c1")
+    assert code == 0
+    transfers, parties = out.split("\n\n")[2:4]
+    assert transfers.splitlines()[1].split()[:9] == [
+        "1", "blind", "by", "keypad", "Bob", "Roe", "103", "Cat", "Poe"]
+    assert [line.split()[-1] for line in parties.splitlines()[1:]] == ["60", "10", "50"]
+    code, out, _ = run(capsys, "show", "c1", "--json")
+    shown = json.loads(out)
+    assert [(p["who"], p["how"]) for p in shown["parties"]] == [
+        ("+15557654321", "caller"), ("Bob Roe", "answered"),
+        ("Cat Poe", "transfer 1 (blind, keypad)")]
+    assert shown["transfers"][0]["recipient"] == "Cat Poe"

@@ -41,8 +41,8 @@ class Harness:
         self.router = Router(self.s, "callctl")
         self.ari.dispatch = self.router.dispatch
 
-    def call(self, number: str, caller: str = CALLER, kind: str = "inbound"):
-        self.ari.stasis_start(caller, [kind, number], name=f"PJSIP/carrier-{caller}",
+    def call(self, number: str, caller: str = CALLER, kind: str = "inbound", *extra: str):
+        self.ari.stasis_start(caller, [kind, number, *extra], name=f"PJSIP/carrier-{caller}",
                               caller={"number": "+15557654321", "name": "Ann"})
         return next(s for s in self.router.sessions if s.caller == caller)
 
@@ -71,8 +71,8 @@ async def test_given_two_legs_when_one_answers_then_bridged_and_the_other_cancel
     session = h.call("300")
     alice, bob = await h.leg_to("PJSIP/alice"), await h.leg_to("PJSIP/bob")
     h.ari.answer_leg(bob)
-    add = await h.ari.wait("POST", "/addChannel")
-    assert add.params["channel"] == f"{CALLER},{bob}"
+    await h.ari.wait("POST", "/addChannel", 2)  # a staff phone joins on its own (keypad.py)
+    assert h.ari.members() == [{CALLER, bob}]
     assert h.ari.find("DELETE", f"/channels/{alice}")  # the other leg stops ringing
     assert h.s.busy.busy("Bob Jones")
     h.ari.hang_up(CALLER)
@@ -80,6 +80,18 @@ async def test_given_two_legs_when_one_answers_then_bridged_and_the_other_cancel
     assert outcome == "answered" and not h.s.busy.busy("Bob Jones")
     results = {args[0]: args[1] for args in h.s.recorder.of("leg_ended")}
     assert (results[alice], results[bob]) == ("cancelled", "answered")
+
+
+@pytest.mark.parametrize("dialplan_rang", [False, True])
+async def test_given_a_ring_step_when_legs_ring_then_the_caller_gets_one_180(h, dialplan_rang):
+    # dialplan/callctl.conf sends the 180 itself (Ringing()) and says so in Stasis' arguments;
+    # a dialplan that does not gets it from the daemon, once, beside the legs' originate.
+    session = h.call("300", CALLER, "inbound", *(["ringing"] if dialplan_rang else []))
+    await h.leg_to("PJSIP/carol")  # block 2: the caller is still waiting, not rung again
+    rings = h.ari.find("POST", f"/channels/{CALLER}/ring")
+    assert len(rings) == (0 if dialplan_rang else 1)
+    h.ari.hang_up(CALLER)
+    await h.ended(session)
 
 
 async def test_given_nobody_answers_when_the_block_times_out_then_next_block_then_prompt(h):

@@ -43,6 +43,22 @@ async def test_given_one_bad_write_in_a_batch_when_recorded_then_only_it_is_lost
     assert call_log.get("c1").outcome == "missed"
 
 
+def test_given_object_and_statement_writes_in_one_batch_when_committed_then_as_if_one_by_one(
+        call_log):
+    # The recorder commits what piled up as one batch. outgoing() and ended_while_away() load
+    # the record as an object, ended() updates it by a plain statement: the second object
+    # write must still see what ended() wrote.
+    with call_log.batch():
+        call_log.started("c1", "internal", "+1555", "alice", AT)
+        call_log.outgoing("c1", "Alice", "+1777", "+1555")
+        call_log.ended("c1", "missed", AT.replace(minute=5), "nobody answered")
+        call_log.ended_while_away("c1", AT.replace(minute=3), None,
+                                  "ended while the daemon was away")
+    record = call_log.get("c1")
+    assert (record.direction, record.outcome, record.detail) == \
+        ("outgoing", "missed", "nobody answered")
+    assert record.ring_seconds == 180  # the earlier end, from ended_while_away
+
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 async def test_given_writes_when_recorded_then_the_queue_gauge_empties_and_lag_is_observed(

@@ -1,13 +1,13 @@
 """the workspace page's sign-in sessions (SHA-256 of the cookie's id only)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
