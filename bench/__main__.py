@@ -22,7 +22,7 @@ os.environ.setdefault("CALLCTL_SANDBOX_DIR", str(Path(__file__).resolve().parent
                                                  ".sandbox-bench"))
 os.environ.setdefault("CALLCTL_SANDBOX_PORT_OFFSET", "100")
 
-from . import load, p4, queued, report, spy, trace  # noqa: E402
+from . import load, p4, queued, report, screen_pop, spy, trace  # noqa: E402
 from .harness import REPO, Daemon, ProcStat, Sandbox  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -132,18 +132,21 @@ def main(argv: list[str]) -> int:
                         help="only the queue figure: 10 operators, callers always waiting")
     parser.add_argument("--trace", action="store_true",
                         help="only: where a call's time goes in the daemon (bench/trace.py)")
+    parser.add_argument("--screen-pop", action="store_true", help="only: carrier INVITE to "
+                        "the card in the workspace page (bench/screen_pop.py)")
     parser.add_argument("--profile", action="store_true",
                         help="only: where the daemon's CPU goes, by py-spy (bench/spy.py)")
     args = parser.parse_args(argv)
     profile = "quick" if args.quick else "full"
     prof = PROFILES[profile]
     label = ("trace" if args.trace else "profile" if args.profile
+             else "screen pop" if args.screen_pop
              else f"{profile} soak" if args.soak else
              f"{profile} queue" if args.queue else profile)
     latest = RESULTS / "latest.json"
     results = json.loads(latest.read_text()) if latest.exists() else {}
     section = {}
-    if not (args.soak or args.trace or args.profile or args.queue):
+    if not (args.soak or args.trace or args.profile or args.queue or args.screen_pop):
         say("P4: plan_call timing")
         section["p4"] = p4.run()
     with Sandbox() as box:
@@ -173,6 +176,8 @@ def main(argv: list[str]) -> int:
         try:
             if args.soak:
                 section["soak"] = asyncio.run(measure_soak(box, daemon, account, prof))
+            elif args.screen_pop:
+                section["screen_pop"] = asyncio.run(screen_pop.run(box, daemon, account, 20, say))
             else:
                 section.update(asyncio.run(measure(box, daemon, account, prof)))
         finally:

@@ -145,6 +145,14 @@ def markdown(r: dict) -> str:
             f"{k} {v}" for k, v in t["callctl"]["ari_events_by_type"].items()) +
             "; plain (calls the daemon never handles): " + ", ".join(
             f"{k} {v}" for k, v in t["plain"]["ari_events_by_type"].items()) + "."]
+    if "screen_pop" in r:
+        p = r["screen_pop"]
+        lines += ["", "## Screen pop (`--screen-pop`): carrier INVITE to the card in the page",
+                  "", f"Median {_ms(p.get('median_ms'))} (new callers "
+                  f"{_ms(p.get('median_new_caller_ms'))}, known callers "
+                  f"{_ms(p.get('median_known_caller_ms'))}), p90 {_ms(p.get('p90_ms'))}, max "
+                  f"{_ms(p.get('max_ms'))}; {p['popped']} of {p['calls']} calls popped; goal: "
+                  f"median ≤ {p['goal_ms']} ms{'' if p.get('met_goal') else ' — missed'}."]
     lines += ["", "## Runs", ""]
     by_run: dict[str, list[str]] = {}
     for key, m in sorted(runs.items()):

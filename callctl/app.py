@@ -54,6 +54,11 @@ from .integrations.crm_events import CrmEvents, Receiver
 from .integrations.crm_lookup import HttpCrm
 from .integrations.webhooks import Webhooks
 from .voicemail.notifier import box_targets, notifier_from_config
+from .api.signin import SignIn
+from .api.workspace import mount_page, webrtc_url, workspace_routes
+from .store.web_sessions import WebSessions
+from .workspace.events import EventHub
+from .workspace.service import Workspace
 
 
 # The ARI events callctl acts on; Asterisk is asked to send no others.
@@ -83,8 +88,12 @@ class Daemon:
         self.contacts = ContactEvents(config.ami.host, config.ami.port, config.ami.username,
                                       config.ami.secret, self.on_contact, self.seed_presence)
         self.provisioner = Provisioner(self.ari, config.pbx.staff_transport,
-                                       config.pbx.staff_context)
+                                       config.pbx.staff_context, config.pbx.webrtc_transport)
         call_log = CallLog(sessions(self.engine))
+        self.workspace = Workspace(sessions(self.engine), self.directory_service,
+                                   self.crm_service, call_log, config.project.timezone)
+        self.hub = EventHub(lambda: self.catalog, self.current_presence,
+                            self.workspace.screen_pop)
         self.recorder = CallRecorder(call_log)
         self.busy = BusyBoard()
         messages, outbox = Messages(sessions(self.engine)), Outbox(sessions(self.engine))
@@ -108,8 +117,8 @@ class Daemon:
             timezone=config.project.timezone, sticky=config.project.sticky,
             fallback_context=config.pbx.fallback_context,
             outgoing=lambda: self.outgoing_policy, country=config.project.country,
-            webhooks=self.webhooks, crm=self.crm, codes=config.transfers.codes(),
-            transfer_ring_s=config.transfers.ring_timeout)
+            webhooks=self.webhooks, crm=self.crm, events=self.hub,
+            codes=config.transfers.codes(), transfer_ring_s=config.transfers.ring_timeout)
         self.queues = self.services.queues = QueueRooms(self.services)
         self.router = self.queues.router = Router(self.services, config.ari.app)
         self.desk = TransferDesk(self.router)
@@ -171,6 +180,7 @@ class Daemon:
         self.queues.wake()  # an operator's phone came or went
         log.event("sip.registration", login=change[0], state=change[1], contact=change[2])
         self._registrations.put_nowait(change)
+        self.hub.refresh()
 
     def on_event(self, ev) -> None:
         self.router.dispatch(ev)
@@ -199,6 +209,7 @@ class Daemon:
         self.crm.users = await asyncio.to_thread(self.crm_service.users)
         self.catalog = catalog_from(directory, schemes, routing)
         self.directory_version = version
+        self.hub.refresh()
         self.queues.wake()  # operators may have come or gone
         log.event("directory.loaded", version=version, employees=len(directory.employees),
                   numbers=len(directory.numbers), sip_accounts=len(directory.sip_accounts),
@@ -270,12 +281,18 @@ class Daemon:
             loop.add_signal_handler(sig, self._stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self.reloader.reload)
         web_app = health_app(self.status)
+        ws_url = webrtc_url(self.config.pbx.webrtc_url, self.config.ari.url)
         mount_api(web_app, self.directory_service, ApiTokens(sessions(self.engine)),
                   schemes=self.scheme_service, run=self.run_service, prompts=self.prompt_service,
                   calls=self.listening, routing=self.routing_service,
                   more=lambda run: transfer_routes(self.desk, lambda: self.catalog)
                   + outgoing_routes(self.outgoing_service, run, self.click)
-                  + crm_routes(self.crm_service, run))
+                  + crm_routes(self.crm_service, run) + workspace_routes(
+                      self.hub, self.workspace, self.directory_service, self.crm_service, run,
+                      ws_url=ws_url, timezone_name=self.config.project.timezone),
+                  signin=SignIn(WebSessions(sessions(self.engine)),
+                                secure=self.config.http.secure_cookies))
+        mount_page(web_app, ws_url)
         mount_media(web_app, self.prompt_service, self.default_sounds)
         mount_listen_links(web_app, lambda: self.notices.links, self.listening.messages.audio)
         http = await serve(web_app, self.config.http.host, self.config.http.port)
@@ -301,6 +318,7 @@ class Daemon:
             tasks.append(self._fallback_task)
         for task in tasks:
             task.cancel()
+        self.hub.close()  # open event streams end, or the HTTP server would wait for them
         # Each part is bounded: a stop that hangs would leave systemd (or ops) to SIGKILL
         # the daemon, losing what the later parts write; a slow part is named in the log.
         for part, work in (("tasks", asyncio.gather(*tasks, return_exceptions=True)),

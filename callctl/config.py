@@ -61,6 +61,9 @@ class DatabaseConfig(Strict):
 class HttpConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8090, ge=0, le=65535)
+    # The workspace's session cookie goes only over HTTPS or to loopback (browsers count
+    # http://127.0.0.1 as secure). Off only for a plain-HTTP address that is not loopback.
+    secure_cookies: bool = True
 
 
 class PbxConfig(Strict):
@@ -71,6 +74,10 @@ class PbxConfig(Strict):
     # How Asterisk reaches the daemon's HTTP server to fetch prompts (sound:http://...).
     # Absent: http.host and http.port (a wildcard host meaning 127.0.0.1).
     media_url: str | None = None
+    # "On PC" SIP accounts are the workspace's softphone: they register from the browser
+    # over this PJSIP WebSocket transport, at webrtc_url (absent: ws://<ARI host:port>/ws).
+    webrtc_transport: str = "ws"
+    webrtc_url: str | None = None
 
     @field_validator("media_url")
     @classmethod

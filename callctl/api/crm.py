@@ -26,6 +26,7 @@ ENTITY = obj(("id", "client_id", "kind", "state"), id=_I, client_id=_I,
              state={"enum": list(STATES)})
 TASK = obj(("id", "kind", "due_at", "done"), id=_I, kind=_S, title=_S, client_id=_I,
            call_id=_SN, responsible=_SN, due_at=_S, done={"type": "boolean"})
+SEARCHED = ("phone", "name", "company", "address")
 CARD_FIELDS = (Field("phones", list), Field("emails", list), Field("company", str, nullable=True),
                Field("address", str, nullable=True), Field("comment", str, nullable=True))
 
@@ -41,8 +42,9 @@ def crm_routes(crm: Any, run) -> list[Route]:
     """`crm`: CrmService; `run` calls it off the event loop."""
 
     async def search(request: web.Request, _who, _body):
-        return 200, {"clients": await refusing("client", run(crm.search,
-                                                             request.query.get("q", "")))}
+        fields = {k: request.query.get(k) for k in SEARCHED}
+        return 200, {"clients": await refusing("client", run(
+            crm.search, request.query.get("q", ""), **fields))}
 
     async def show(request, _who, _body):
         return 200, await refusing("client", run(crm.get_client, _id(request)))
@@ -87,7 +89,9 @@ def crm_routes(crm: Any, run) -> list[Route]:
     one, tag = "/clients/{id}", "crm"
     return [
         Route("GET", "/clients", search, "Find client cards by phone, name, company, address",
-              tag, READ, query=(Field("q", str, required=True),),
+              tag, READ, query=(Field("q", str, description="in any of the four fields"),
+                                *(Field(f, str, description="in this field; fields given "
+                                        "together must all match") for f in SEARCHED)),
               response=obj(("clients",), clients={"type": "array", "items": CLIENT}),
               errors=(422,)),
         Route("POST", "/clients", create, "Create a client card", tag, READ, status=201,

@@ -24,6 +24,7 @@ from . import menus as menu_api
 from . import prompts as prompt_api
 from . import schemes as scheme_api
 from .auth import Principal, TokenStore, at_least, bearer_token, forbidden, unauthorized
+from .signin import SignIn, signin_routes
 from .openapi import Field, Problem, Route, check_body, document, ref
 from .openapi import obj as _obj
 from .openapi import query_flag
@@ -87,34 +88,40 @@ FORCE = Field("force", bool, description="detach the object from whatever still 
 def make_api(service: Any, tokens: TokenStore, schemes: Any = None, *,
              run: Run = asyncio.to_thread, prompts: Any = None,
              calls: Any = None, routing: Any = None,
-             more: Callable[[Run], list[Route]] | None = None) -> web.Application:
+             more: Callable[[Run], list[Route]] | None = None,
+             signin: SignIn | None = None) -> web.Application:
     """A stand-alone application serving the API under /api/v1 (and the invitation page)."""
     root = web.Application()
     mount(root, service, tokens, schemes, run=run, prompts=prompts, calls=calls,
-          routing=routing, more=more)
+          routing=routing, more=more, signin=signin)
     return root
 
 
 def mount(app: web.Application, service: Any, tokens: TokenStore, schemes: Any = None, *,
           run: Run = asyncio.to_thread, prompts: Any = None, calls: Any = None,
-          routing: Any = None, more: Callable[[Run], list[Route]] | None = None) -> None:
+          routing: Any = None, more: Callable[[Run], list[Route]] | None = None,
+          signin: SignIn | None = None) -> None:
     """Adds the API and the page the invitation e-mail links to onto an existing app.
     `schemes` (a SchemeService) adds the scheme routes, `prompts` (a PromptService) the
     prompt routes, `calls` (a voicemail.listening.Listening) the call routes, `routing` (a
     RoutingService) the menu, voicemail box and number route routes, `more(run)` further
-    routes (outgoing, CRM: see app.py); without them those are not served."""
+    routes (outgoing, CRM: see app.py), `signin` the workspace's session cookies (see
+    signin.py); without them those are not served."""
     app.add_subapp(API, api_app(service, tokens, schemes, run=run, prompts=prompts,
-                                calls=calls, routing=routing, more=more))
+                                calls=calls, routing=routing, more=more, signin=signin))
     app.router.add_get("/invite/{token}", invite_page)
 
 
 def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
             run: Run = asyncio.to_thread, prompts: Any = None,
             calls: Any = None, routing: Any = None,
-            more: Callable[[Run], list[Route]] | None = None) -> web.Application:
+            more: Callable[[Run], list[Route]] | None = None,
+            signin: SignIn | None = None) -> web.Application:
     """The API with paths relative to /api/v1: mount it with `app.add_subapp(API, ...)`.
     `more(run)`: further routes (outgoing, CRM: see app.py)."""
     routes = _routes(service, tokens, run)
+    if signin is not None:
+        routes += signin_routes(service, signin, run)
     if more is not None:
         routes += more(run)
     if schemes is not None:
@@ -127,7 +134,7 @@ def api_app(service: Any, tokens: TokenStore, schemes: Any = None, *,
         routes += menu_api.menu_routes(routing, run)
     app = web.Application(middlewares=[_errors])
     for r in routes:
-        app.router.add_route(r.method, r.path, _guard(r, tokens, run))
+        app.router.add_route(r.method, r.path, _guard(r, tokens, run, signin))
     app[ROUTES] = routes
     return app
 
@@ -303,17 +310,20 @@ async def invite_page(request: web.Request) -> web.Response:
 
 # ---- plumbing --------------------------------------------------------------------------
 
-def _guard(route: Route, tokens: TokenStore, run: Run):
-    """Authenticate, authorise and parse the body, then call the route's handler."""
+def _guard(route: Route, tokens: TokenStore, run: Run, signin: SignIn | None = None):
+    """Authenticate (a bearer token, else the workspace's session cookie), authorise and
+    parse the body, then call the route's handler."""
     async def handler(request: web.Request) -> web.Response:
         who = None
         if route.level is not None:
             token = bearer_token(request)
-            if token is None:
-                raise unauthorized("send 'Authorization: Bearer <token>'")
-            who = await run(tokens.resolve, token)
+            if token is not None:
+                who = await run(tokens.resolve, token)
+            elif signin is not None:
+                who = await signin.principal(request, run)
             if who is None:
-                raise unauthorized("unknown or revoked token")
+                raise unauthorized("send 'Authorization: Bearer <token>' (or sign in)"
+                                   if token is None else "unknown or revoked token")
             if not at_least(who.level, route.level):
                 raise forbidden(who, route.level)
         body = None

@@ -139,6 +139,7 @@ _ERROR_TEXT = {400: "Malformed JSON or a field of the wrong type",
                404: "No such object",
                409: "Conflicts with existing data or still in use; nothing was changed",
                413: "The upload is larger than allowed; nothing was stored",
+               429: "Too many failed tries: wait the seconds Retry-After gives",
                422: "Refused by a directory, scheme, menu or voicemail rule; nothing was "
                     "changed",
                503: "The call could not take the request in time; nothing was changed"}

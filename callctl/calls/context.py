@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .. import log
 from ..crm.calls import NoCrm
+from ..workspace.events import NoEvents
 from ..domain.flow import Prompt, Step, Target
 from ..domain.keypad import FeatureCodes
 from ..domain.outgoing import OutgoingPolicy
@@ -69,6 +70,7 @@ class Services:
     country: str = "US"  # how numbers without +<code> are read (webhook answers)
     webhooks: object | None = None  # integrations/webhooks.py
     crm: NoCrm = NoCrm()  # crm/calls.py: events, cards, responsible-manager lookups
+    events: NoEvents = NoEvents()  # workspace/events.py: what the workspace pages see live
     queues: object | None = None  # calls/queues.py: who waits where, and offers
     codes: FeatureCodes = FeatureCodes()  # transfers from the keypad
     transfer_ring_s: int = 20  # how long a transfer's recipient rings
@@ -323,6 +325,7 @@ class CallContext:
         self.record(CallLog.leg_started, self.call.id, channel_id, leg.dial, leg.employee,
                     now())
         log.event("call.leg_ringing", call=self.call.id, leg=leg.dial, employee=leg.employee)
+        self.s.events.ringing(self.call, leg)
         return leg
 
     async def drop(self, legs: list[Leg], result: str) -> None:

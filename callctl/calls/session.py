@@ -66,6 +66,7 @@ class CallSession:
             log.event("call.resumed" if self.resumed else "call.started", call=call.id,
                       kind=call.kind, number=call.dialled, caller=call.caller_number)
             self._engage_caller()
+            self.s.events.call_started(call)
             plan = await self.plan()
             if plan.uncovered:
                 outcome, detail, self.handoff = "fallback", plan.reason, True
@@ -243,7 +244,8 @@ class CallSession:
         await ctx.flushed()
         ctx.metrics.ended(None if self.keep_up else outcome)
         self.router.forget(self)
-        if not self.keep_up:  # logged once the record is written: readers may rely on it
+        if not self.keep_up:  # once the record is written: readers (pages too) rely on it
+            self.s.events.ended(call, outcome)
             log.event("call.ended", call=call.id, outcome=outcome, detail=detail)
 
 

@@ -25,6 +25,7 @@ TRANSFER_PROMPT = Prompt("pbx-transfer", "asterisk")  # "transfer": say the numb
 async def talk(ctx: CallContext, leg: Leg) -> None:
     ctx.record(CallLog.answered, ctx.call.id, leg.employee, leg.dial, now())
     ctx.s.crm.answered(ctx.call, leg)
+    ctx.s.events.answered(ctx.call, leg)
     conversation = Conversation(ctx, leg)  # before the bridge: it says whose keys to read
     try:
         await ctx.connect(leg)

@@ -22,6 +22,7 @@ from ..store.crm_models import ENTITY_KINDS, STATES, Client, ClientPhone, CrmEnt
 from ..store.directory_models import Employee
 
 SEARCH_LIMIT = 50
+NEW_CALLER = "made by callctl for a new caller"  # the comment of a card made for a caller
 TEXT_FIELDS = {"company": 128, "address": 255, "comment": 4000}
 
 
@@ -57,7 +58,7 @@ class CrmService:
         if unknown:
             raise CrmError(sorted(unknown)[0], "not a field of a client card")
         with self._sessions.begin() as s:
-            client = _client(s, client_id)
+            client = client_row(s, client_id)
             if "name" in changes:
                 client.name = _name(changes.pop("name"))
             self._fill(s, client, changes)
@@ -66,40 +67,55 @@ class CrmService:
 
     def delete_client(self, client_id: int) -> dict:
         with self._sessions.begin() as s:
-            client = _client(s, client_id)
+            client = client_row(s, client_id)
             view = client_view(client)
             s.delete(client)
             return view
 
     def get_client(self, client_id: int) -> dict:
         with self._sessions() as s:
-            client = _client(s, client_id)
+            client = client_row(s, client_id)
             tasks = s.scalars(select(CrmTask).where(CrmTask.client_id == client_id)
                               .order_by(CrmTask.id))
             return {**client_view(client), "entities": [entity_view(s, e)
                                                         for e in client.entities],
                     "tasks": [task_view(s, t) for t in tasks]}
 
-    def search(self, text: str) -> list[dict]:
-        """Cards whose phone, name, company or address contains `text` (a phone number may
-        be written as people write it)."""
-        text = (text or "").strip()
-        if not text:
+    def search(self, text: str = "", *, phone: str | None = None, name: str | None = None,
+               company: str | None = None, address: str | None = None) -> list[dict]:
+        """Cards matching every field given: `text` in any of phone, name, company or
+        address (the quick search), `phone`/`name`/`company`/`address` in that field (the
+        extended one). Parts of words match, case-insensitively; a phone number may be
+        written as people write it."""
+        given = {k: (v or "").strip() for k, v in (("q", text), ("phone", phone),
+                                                   ("name", name), ("company", company),
+                                                   ("address", address)) if v is not None}
+        if not any(given.values()):
             raise CrmError("q", "say what to look for: a phone, a name, a company, an address")
-        like = f"%{text}%"
-        found = [ClientPhone.number.like(like), Client.name.ilike(like),
-                 Client.company.ilike(like), Client.address.ilike(like)]
+        q = select(Client).options(selectinload(Client.phones))
+        for field, value in given.items():
+            if value:
+                q = q.where(self._matches(field, value))
+        with self._sessions() as s:
+            rows = s.scalars(q.order_by(Client.name, Client.id).limit(SEARCH_LIMIT))
+            return [client_view(c) for c in rows]
+
+    def _matches(self, field: str, value: str):
+        like = f"%{value}%"
+        by_phone = [ClientPhone.number.like(like)]
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if digits and digits != value:  # "(555) 765-4321" finds +15557654321
+            by_phone.append(ClientPhone.number.like(f"%{digits}%"))
         try:
-            found.append(ClientPhone.number == to_e164(text, self.country))
+            by_phone.append(ClientPhone.number == to_e164(value, self.country))
         except BadNumber:
             pass
-        with self._sessions() as s:
-            # ids first: DISTINCT over whole rows fails on PostgreSQL (a JSON column).
-            ids = select(Client.id).outerjoin(ClientPhone).where(or_(*found))
-            rows = s.scalars(select(Client).where(Client.id.in_(ids))
-                             .options(selectinload(Client.phones))
-                             .order_by(Client.name, Client.id).limit(SEARCH_LIMIT))
-            return [client_view(c) for c in rows]
+        phones = Client.phones.any(or_(*by_phone))
+        text = {"name": Client.name.ilike(like), "company": Client.company.ilike(like),
+                "address": Client.address.ilike(like)}
+        if field == "q":
+            return or_(phones, *text.values())
+        return phones if field == "phone" else text[field]
 
     def _fill(self, s: Session, client: Client, changes: dict) -> None:
         for field, limit in TEXT_FIELDS.items():
@@ -128,7 +144,7 @@ class CrmService:
     def add_entity(self, client_id: int, kind: str, title: str, responsible: str | None,
                    state: str = "open") -> dict:
         with self._sessions.begin() as s:
-            _client(s, client_id)
+            client_row(s, client_id)
             entity = CrmEntity(client_id=client_id, kind=_choice("kind", kind, ENTITY_KINDS),
                                title=_text("title", title, 255) or kind,
                                responsible_id=_employee_id(s, responsible),
@@ -187,7 +203,7 @@ class CrmService:
             if found is not None:
                 return found, False
             client = Client(name=number, emails=[], created_at=self._clock(),
-                            comment="made by callctl for a new caller",
+                            comment=NEW_CALLER,
                             phones=[ClientPhone(number=number)])
             s.add(client)
             s.flush()
@@ -287,7 +303,7 @@ def _iso(at: datetime) -> str:
         .isoformat()
 
 
-def _client(s: Session, client_id) -> Client:
+def client_row(s: Session, client_id) -> Client:
     client = s.get(Client, client_id) if isinstance(client_id, int) else None
     if client is None:
         raise NotFound(f"no client card {client_id}")

@@ -7,6 +7,9 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
 from .. import log
 
 INVITATION_TTL = timedelta(hours=72)
@@ -17,15 +20,30 @@ def new_sip_password() -> str:
     return secrets.token_urlsafe(18)  # 24 URL-safe characters, 144 random bits
 
 
+# Argon2id with argon2-cffi's default cost (RFC 9106's second recommended profile).
+_HASHER = PasswordHasher()
+
+
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    n, r, p = 2 ** 14, 8, 1
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
+    return _HASHER.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Argon2 hashes, and the scrypt ones earlier versions wrote (rehashed at sign-in:
+    see needs_rehash)."""
+    if isinstance(stored, str) and stored.startswith("scrypt$"):
+        return _verify_scrypt(password, stored)
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError, TypeError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return stored.startswith("scrypt$") or _HASHER.check_needs_rehash(stored)
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),

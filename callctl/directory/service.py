@@ -25,8 +25,8 @@ from ..domain.names import shown
 from ..store.tokens import hash_token, new_token
 from ..store.directory_models import (ACCESS_LEVELS, REG_STATES, Department, Employee,
                                       EmployeeContact, Meta, PhoneNumber, SipAccount)
-from .credentials import (INVITATION_TTL, MIN_PASSWORD, hash_password, new_sip_password,
-                          send_invitation, verify_password)
+from .credentials import (INVITATION_TTL, MIN_PASSWORD, hash_password, needs_rehash,
+                          new_sip_password, send_invitation, verify_password)
 from .errors import DirectoryError
 from .rules import (KINDS, SIP_URI_RE, check_choice, check_contacts, check_editable, check_flag,
                     check_kind, check_ring_timeout, department_ref, employee_ref,
@@ -200,10 +200,12 @@ class DirectoryService:
         """The employee whose e-mail and password match, else None (for the API's login)."""
         if not isinstance(email, str) or not isinstance(password, str):
             return None
-        with self._sessions() as s:
+        with self._sessions.begin() as s:
             e = s.scalar(employees_query().where(func.lower(Employee.email) == func.lower(email)))
             if e is None or not e.password_hash or not verify_password(password, e.password_hash):
                 return None
+            if needs_rehash(e.password_hash):  # an older scheme or cost: upgraded now
+                e.password_hash = hash_password(password)
             return self._employee_view(e)
 
     # ---- departments ----------------------------------------------------------------
@@ -391,7 +393,7 @@ class DirectoryService:
                                                    n.ring_timeout, n.fallback)
                               for n in numbers if n.employee or n.fallback),
                 sip_accounts=tuple(domain.SipAccount(a.login, a.password,
-                                                     name_of(a.employee) or None)
+                                                     name_of(a.employee) or None, a.on_pc)
                                    for a in accounts),
                 departments=tuple(domain.Department(d.name, d.extension) for d in departments),
             )

@@ -32,6 +32,7 @@ class SipAccount:
     login: str
     password: str
     employee: str | None = None
+    on_pc: bool = False  # the workspace's softphone: registers from a browser (WebRTC)
 
 
 @dataclass(frozen=True)

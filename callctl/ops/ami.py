@@ -41,16 +41,19 @@ class AmiSession:
     def close(self) -> None:
         self.manager.close()
 
-    async def _send(self, name: str, fields: dict) -> list:
+    async def _send(self, name: str, fields: dict, as_list: bool | None = None) -> list:
         try:
             reply = await asyncio.wait_for(
-                self.manager.send_action({"Action": name, **fields}), self.timeout)
+                self.manager.send_action({"Action": name, **fields}, as_list=as_list),
+                self.timeout)
         except asyncio.TimeoutError:
             raise AmiError(f"{name}: no answer within {self.timeout} s") from None
         return reply if isinstance(reply, list) else [reply]
 
-    async def action(self, name: str, **fields) -> dict:
-        first = (await self._send(name, fields))[0]
+    async def action(self, name: str, *, background: bool = False, **fields) -> dict:
+        """`background`: an action Asterisk carries out later (Originate with Async): its
+        first answer ("queued") is the answer, the events that follow are not awaited."""
+        first = (await self._send(name, fields, False if background else None))[0]
         if first.get("Response") != "Success":
             raise AmiError(f"{name}: {first.get('Message') or first.get('Response')}")
         return first

@@ -13,13 +13,21 @@ from .ari import Ari, AriError
 OBJECT_TYPES = ("auth", "aor", "endpoint")  # created in this order, deleted in reverse
 
 
+# An "on PC" account is the workspace's softphone in a browser: WebSocket signalling, and
+# what browsers require of media (webrtc=yes: ICE, DTLS-SRTP, AVPF, rtcp-mux), with a
+# certificate Asterisk makes itself (browsers check its fingerprint from the SDP, not a CA).
+WEBRTC = {"webrtc": "yes", "dtls_auto_generate_cert": "yes"}
+
+
 def account_objects(account: SipAccount, caller_id: str, transport: str,
-                    context: str) -> list[tuple[str, dict[str, str]]]:
+                    context: str, webrtc_transport: str = "ws") -> list[tuple[str, dict[str, str]]]:
     login = account.login
+    media = ({"transport": webrtc_transport, **WEBRTC} if account.on_pc
+             else {"transport": transport})
     return [
         ("auth", {"auth_type": "userpass", "username": login, "password": account.password}),
         ("aor", {"max_contacts": "1", "remove_existing": "yes", "qualify_frequency": "0"}),
-        ("endpoint", {"transport": transport, "context": context, "disallow": "all",
+        ("endpoint", {**media, "context": context, "disallow": "all",
                       "allow": "ulaw,alaw", "auth": login, "aors": login,
                       "callerid": caller_id, "direct_media": "no", "rtp_symmetric": "yes",
                       "force_rport": "yes", "rewrite_contact": "yes"}),
@@ -34,13 +42,15 @@ def caller_id_of(account: SipAccount, directory: Directory) -> str:
 
 
 class Provisioner:
-    def __init__(self, ari: Ari, transport: str, context: str):
+    def __init__(self, ari: Ari, transport: str, context: str, webrtc_transport: str = "ws"):
         self.ari, self.transport, self.context = ari, transport, context
+        self.webrtc_transport = webrtc_transport
         self._pushed: dict[str, list] = {}  # login -> the objects last pushed
 
     def desired(self, directory: Directory) -> dict[str, list]:
         return {a.login: account_objects(a, caller_id_of(a, directory), self.transport,
-                                         self.context) for a in directory.sip_accounts}
+                                         self.context, self.webrtc_transport)
+                for a in directory.sip_accounts}
 
     async def sync(self, directory: Directory, *, full: bool = False) -> None:
         """Make Asterisk's accounts match the directory. `full`: after a (re)connect, when

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 def new_employee(daemon, name, extension, email, *extra):
     cli(daemon.path, "employees", "add", "--name", name, "--extension", extension,
         "--email", email, *extra)
-    made = cli(daemon.path, "sip", "add", "--employee", name, "--pc")
+    made = cli(daemon.path, "sip", "add", "--employee", name)  # a desk phone (UDP), not --pc
     return made["object"]["login"], made["password"]
 
 
