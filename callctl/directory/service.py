@@ -8,13 +8,12 @@ raises `DirectoryError` and the transaction rolls back: nothing changes, not eve
 Output is plain dicts, never ORM objects, and never a secret.
 
 The checks live in `rules`, the dict views in `views`, secrets and the invitation mail in
-`credentials`, usage checkers in `usages`.
+`credentials`, invitations and sign-in in `invitations`, usage checkers in `usages`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select, update
@@ -25,43 +24,22 @@ from ..domain.names import shown
 from ..store.tokens import hash_token, new_token
 from ..store.directory_models import (ACCESS_LEVELS, REG_STATES, Department, Employee,
                                       EmployeeContact, Meta, PhoneNumber, SipAccount)
-from .credentials import (INVITATION_TTL, MIN_PASSWORD, hash_password, needs_rehash,
-                          new_sip_password, send_invitation, verify_password)
+from .credentials import INVITATION_TTL, new_sip_password, send_invitation
 from .errors import DirectoryError
+from .invitations import Invitations
+from .result import Result
 from .rules import (KINDS, SIP_URI_RE, check_choice, check_contacts, check_editable, check_flag,
                     check_kind, check_ring_timeout, department_ref, employee_ref,
                     fallback_target, free_email, free_extension, free_login, free_name,
                     free_number, get, new_login)
 from .usages import Detacher, Finder, RenameHook, builtin_checkers
 from .views import (current_contacts, department_view, domain_employee, employee_view,
-                    employees_query, name_of, number_view, sip_view, utc)
+                    employees_query, name_of, number_view, sip_view)
 
 VERSION_KEY = "directory_version"
 
 
-@dataclass
-class Result:
-    object: dict
-    messages: list[str] = field(default_factory=list)
-    secret: str | None = None  # a new SIP password: shown once, never listed
-    invitation_token: str | None = None
-    detached: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        """The shape `--json` prints and the API returns, so scripts can use either."""
-        out = {"object": self.object, "messages": list(self.messages)}
-        if self.detached:
-            out["detached"] = list(self.detached)
-        if self.secret:
-            out["password"] = self.secret  # shown this once: SIP-account create or reset
-        if self.invitation_token:
-            # For the admin to hand over when no mailer is configured. No escalation: an
-            # admin can create a token for any employee anyway.
-            out["invitation_token"] = self.invitation_token
-        return out
-
-
-class DirectoryService:
+class DirectoryService(Invitations):
     def __init__(self, sessions: sessionmaker, *, mailer=None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  seats_included: int = 3, feature_codes: tuple[str, ...] = ("*", "#"),
@@ -162,51 +140,6 @@ class DirectoryService:
     def get_employee(self, full_name) -> dict:
         with self._sessions() as s:
             return self._employee_view(self._get(s, "employee", full_name))
-
-    # ---- invitations and passwords ----------------------------------------------------
-
-    def invite(self, full_name) -> Result:
-        """A fresh one-time token (the previous one stops working), e.g. after expiry."""
-        with self._sessions.begin() as s:
-            e = self._get(s, "employee", full_name)
-            token = new_token()
-            e.invite_token_hash = hash_token(token)
-            e.invite_expires_at = self._clock() + INVITATION_TTL
-            result = Result(self._employee_view(e), invitation_token=token)
-            email, name = e.email, e.full_name
-        result.messages.append(send_invitation(self._mailer, email, name, token))
-        return result
-
-    def accept_invitation(self, token, password) -> Result:
-        with self._sessions.begin() as s:
-            e = None
-            if isinstance(token, str) and token:
-                q = select(Employee).where(Employee.invite_token_hash == hash_token(token))
-                e = s.scalar(q)
-            if e is None:
-                raise DirectoryError("invitation", "token", "unknown or already used",
-                                     code="not_found")
-            if utc(e.invite_expires_at) <= self._clock():
-                raise DirectoryError("invitation", "token",
-                                     "expired: ask an admin for a new invitation")
-            if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-                raise DirectoryError(f"employee {e.full_name!r}", "password",
-                                     f"must be at least {MIN_PASSWORD} characters")
-            e.password_hash = hash_password(password)
-            e.invite_token_hash = e.invite_expires_at = None  # burnt: single use
-            return Result(self._employee_view(e))
-
-    def authenticate(self, email, password) -> dict | None:
-        """The employee whose e-mail and password match, else None (for the API's login)."""
-        if not isinstance(email, str) or not isinstance(password, str):
-            return None
-        with self._sessions.begin() as s:
-            e = s.scalar(employees_query().where(func.lower(Employee.email) == func.lower(email)))
-            if e is None or not e.password_hash or not verify_password(password, e.password_hash):
-                return None
-            if needs_rehash(e.password_hash):  # an older scheme or cost: upgraded now
-                e.password_hash = hash_password(password)
-            return self._employee_view(e)
 
     # ---- departments ----------------------------------------------------------------
 
