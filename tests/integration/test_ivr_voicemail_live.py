@@ -71,6 +71,18 @@ def in_menu(carrier, daemon, caller_id: str):
     return call, started["call"]
 
 
+def key_2_reaches_bob(call, call_id, registered, daemon) -> None:
+    """The caller presses 2, Bob answers and hears the caller; the caller hangs up."""
+    call.send_dtmf("2")
+    at_bob = registered["bob"].wait_incoming(timeout=3)
+    at_bob.answer()
+    call.play_tone(1000)
+    assert at_bob.hears_tone(1000)
+    call.hangup()
+    at_bob.wait_disconnected()
+    daemon.wait_log("call.ended", call=call_id, outcome="answered")
+
+
 def test_given_a_key_during_the_greeting_when_pressed_then_that_employee_rings(
         daemon, registered, carrier, company, ari):
     call, call_id = in_menu(carrier, daemon, "+15557100001")
@@ -165,14 +177,7 @@ def test_given_a_number_served_by_the_menu_itself_from_the_project_document_then
     try:
         call, call_id = in_menu(carrier, daemon, "+15557100010")
         assert call.hears_tone(GREETING, seconds=0.6)
-        call.send_dtmf("2")
-        at_bob = registered["bob"].wait_incoming(timeout=3)
-        at_bob.answer()
-        call.play_tone(1000)
-        assert at_bob.hears_tone(1000)
-        call.hangup()
-        at_bob.wait_disconnected()
-        daemon.wait_log("call.ended", call=call_id, outcome="answered")
+        key_2_reaches_bob(call, call_id, registered, daemon)
         record = call_log(daemon).get(call_id)
         assert (record.scheme, record.answered_by, record.route) == \
             (None, "Bob Jones", "menu 'Main': 2 -> employee 'Bob Jones'")
@@ -217,14 +222,7 @@ def test_given_a_caller_in_a_menu_when_the_daemon_is_killed_then_the_menu_starts
     daemon.wait_log("call.resumed", call=call_id)
     daemon.wait_log("call.menu", call=call_id, menu="Main")
     assert call.hears_tone(GREETING, seconds=0.6)  # the caller is not left in silence
-    call.send_dtmf("2")
-    at_bob = registered["bob"].wait_incoming(timeout=3)
-    at_bob.answer()
-    call.play_tone(1000)
-    assert at_bob.hears_tone(1000)
-    call.hangup()
-    at_bob.wait_disconnected()
-    daemon.wait_log("call.ended", call=call_id, outcome="answered")
+    key_2_reaches_bob(call, call_id, registered, daemon)
     assert call_log(daemon).get(call_id).answered_by == "Bob Jones"
     ari.assert_clean()
 

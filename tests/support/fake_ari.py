@@ -55,6 +55,15 @@ class FakeAri:
             return found[count - 1]
         return await asyncio.wait_for(seen(), timeout)
 
+    async def leg_to(self, endpoint: str, count: int = 1) -> str:
+        """The channel id of the `count`-th leg the engine originated to `endpoint`."""
+        while True:
+            legs = [r for r in self.find("POST", "/channels")
+                    if r.params["endpoint"] == endpoint]
+            if len(legs) >= count:
+                return legs[count - 1].params["channelId"]
+            await self.wait("POST", "/channels", len(self.find("POST", "/channels")) + 1)
+
     def members(self) -> list[set[str]]:
         """The channels added to each bridge, in the order the bridges got their first:
         a staff phone is added on its own request (its digits kept off the bridge)."""

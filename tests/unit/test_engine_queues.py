@@ -49,14 +49,8 @@ class Harness:
                               caller={"number": f"+1555{caller}"})
         return next(s for s in self.router.sessions if s.caller == caller)
 
-    async def offer_to(self, login: str, count: int = 1) -> str:
-        req = [r for r in self.ari.requests if r.path == "/channels"
-               and r.params["endpoint"] == f"PJSIP/{login}"]
-        while len(req) < count:
-            await self.ari.wait("POST", "/channels", len(self.ari.find("POST", "/channels")) + 1)
-            req = [r for r in self.ari.requests if r.path == "/channels"
-                   and r.params["endpoint"] == f"PJSIP/{login}"]
-        return req[count - 1].params["channelId"]
+    def offer_to(self, login: str, count: int = 1):
+        return self.ari.leg_to(f"PJSIP/{login}", count)
 
     def offers(self, login: str) -> int:
         return len([r for r in self.ari.requests if r.path == "/channels"

@@ -46,14 +46,8 @@ class Harness:
                               caller={"number": "+15557654321", "name": "Ann"})
         return next(s for s in self.router.sessions if s.caller == caller)
 
-    async def leg_to(self, endpoint: str, count: int = 1) -> str:
-        """The channel id of the `count`-th leg the engine originated to `endpoint`."""
-        while True:
-            legs = [r for r in self.ari.find("POST", "/channels")
-                    if r.params["endpoint"] == endpoint]
-            if len(legs) >= count:
-                return legs[count - 1].params["channelId"]
-            await self.ari.wait("POST", "/channels", len(self.ari.find("POST", "/channels")) + 1)
+    def leg_to(self, endpoint: str, count: int = 1):
+        return self.ari.leg_to(endpoint, count)
 
     async def ended(self, session, timeout=5):
         await asyncio.wait_for(session.task, timeout)

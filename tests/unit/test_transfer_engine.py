@@ -41,13 +41,8 @@ class Harness:
                               caller={"number": caller_number, "name": "Ann"})
         return next(s for s in self.router.sessions if s.caller == caller)
 
-    async def leg_to(self, endpoint: str, count: int = 1) -> str:
-        while True:
-            legs = [r for r in self.ari.find("POST", "/channels")
-                    if r.params["endpoint"] == endpoint]
-            if len(legs) >= count:
-                return legs[count - 1].params["channelId"]
-            await self.ari.wait("POST", "/channels", len(self.ari.find("POST", "/channels")) + 1)
+    def leg_to(self, endpoint: str, count: int = 1):
+        return self.ari.leg_to(endpoint, count)
 
     async def talking(self, session, endpoint="PJSIP/alice") -> str:
         """The call answered by `endpoint`: its leg."""
