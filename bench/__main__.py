@@ -20,16 +20,17 @@ from pathlib import Path
 # Never the test suite's sandbox: a dir and ports of our own unless told otherwise.
 os.environ.setdefault("CALLCTL_SANDBOX_DIR", str(Path(__file__).resolve().parent.parent /
                                                  ".sandbox-bench"))
-os.environ.setdefault("CALLCTL_SANDBOX_PORT_OFFSET", "100")
+os.environ.setdefault("CALLCTL_SANDBOX_PORT_OFFSET", "300")
+os.environ.setdefault("CALLCTL_SANDBOX_RTP", "25000-34999")
 
-from . import load, p4, queued, report, screen_pop, spy, trace  # noqa: E402
+from . import load, p4, plot, queued, report, screen_pop, sipp, spy, trace  # noqa: E402
 from .harness import REPO, Daemon, ProcStat, Sandbox  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 PROFILES = {
     "full": {"p1_calls": 300, "p2_rates": [10, 20, 40, 80, 160, 320, 640], "p2_seconds": 15,
-             "p2_hold": 3, "p2_refine": 2, "p3_steps": [100, 250, 500, 750, 1000],
+             "p2_hold": 3, "p2_refine": 2, "p3_steps": [250, 500, 1000, 1500, 2000],
              "p3_ramp_cps": 50, "p3_hold": 10, "soak_calls": 3000, "queue_calls": 2000},
     "quick": {"p1_calls": 200, "p2_rates": [10, 20, 40, 80, 160, 320], "p2_seconds": 5,
               "p2_hold": 1, "p2_refine": 1, "p3_steps": [100, 300], "p3_ramp_cps": 50,
@@ -106,11 +107,12 @@ async def measure(box: Sandbox, daemon: Daemon, account: tuple, prof: dict) -> d
         lab.close()
 
 
-async def measure_soak(box: Sandbox, daemon: Daemon, account: tuple, prof: dict) -> dict:
+async def measure_soak(box: Sandbox, daemon: Daemon, account: tuple, calls: int,
+                       growth_limit_pct: float) -> dict:
     lab = await load.Lab(box, *account).ready(daemon)
     try:
-        return await load.soak(lab, prof["soak_calls"], 10, 0.3, ProcStat(daemon.proc.pid),
-                               daemon.health, say)
+        return await load.soak(lab, calls, 10, 0.3, ProcStat(daemon.proc.pid),
+                               daemon.health, say, growth_limit_pct)
     finally:
         lab.close()
 
@@ -128,25 +130,33 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps (< 5 min)")
     parser.add_argument("--soak", action="store_true", help="only the leak soak")
+    parser.add_argument("--long", action="store_true",
+                        help="with --soak: 30,000 calls (about 25 min; not in CI)")
     parser.add_argument("--queue", action="store_true",
                         help="only the queue figure: 10 operators, callers always waiting")
     parser.add_argument("--trace", action="store_true",
                         help="only: where a call's time goes in the daemon (bench/trace.py)")
     parser.add_argument("--screen-pop", action="store_true", help="only: carrier INVITE to "
                         "the card in the workspace page (bench/screen_pop.py)")
+    parser.add_argument("--sipp", action="store_true", help="only: P1 and P2 driven by SIPp "
+                        "(bench/sipp.py), beside our generator's P1")
     parser.add_argument("--profile", action="store_true",
                         help="only: where the daemon's CPU goes, by py-spy (bench/spy.py)")
     args = parser.parse_args(argv)
     profile = "quick" if args.quick else "full"
     prof = PROFILES[profile]
+    if args.long and not args.soak:
+        parser.error("--long goes with --soak")
     label = ("trace" if args.trace else "profile" if args.profile
              else "screen pop" if args.screen_pop
-             else f"{profile} soak" if args.soak else
+             else f"{profile} sipp" if args.sipp
+             else "long soak" if args.long else f"{profile} soak" if args.soak else
              f"{profile} queue" if args.queue else profile)
     latest = RESULTS / "latest.json"
     results = json.loads(latest.read_text()) if latest.exists() else {}
     section = {}
-    if not (args.soak or args.trace or args.profile or args.queue or args.screen_pop):
+    if not (args.soak or args.trace or args.profile or args.queue or args.screen_pop
+            or args.sipp):
         say("P4: plan_call timing")
         section["p4"] = p4.run()
     with Sandbox() as box:
@@ -175,9 +185,13 @@ def main(argv: list[str]) -> int:
         say(f"sandbox Asterisk pid {box.pid}, daemon pid {daemon.proc.pid}")
         try:
             if args.soak:
-                section["soak"] = asyncio.run(measure_soak(box, daemon, account, prof))
+                calls, limit = (30000, 2.0) if args.long else (prof["soak_calls"], 5.0)
+                section["soak_long" if args.long else "soak"] = asyncio.run(
+                    measure_soak(box, daemon, account, calls, limit))
             elif args.screen_pop:
                 section["screen_pop"] = asyncio.run(screen_pop.run(box, daemon, account, 20, say))
+            elif args.sipp:
+                section["sipp"] = asyncio.run(sipp.run(box, daemon, account, prof, say))
             else:
                 section.update(asyncio.run(measure(box, daemon, account, prof)))
         finally:
@@ -192,6 +206,7 @@ def _save(results: dict, section: dict, run_meta: dict, latest: Path) -> int:
         results.setdefault("runs", {})[key] = run_meta  # which run measured this section
     RESULTS.mkdir(exist_ok=True)
     latest.write_text(json.dumps(results, indent=2) + "\n")
+    plot.draw(results, RESULTS / "p2.png")
     (RESULTS / "latest.md").write_text(report.markdown(results))
     say(f"done in {run_meta['seconds']} s: {latest} and latest.md")
     return 0

@@ -186,15 +186,16 @@ async def rate_step(lab: Lab, path: str, cps: float, seconds: float, hold_s: flo
 
 
 async def p2(lab: Lab, rates: list[int], seconds: float, hold_s: float, refine: int,
-             stats: dict[str, ProcStat], say, paths=PATHS) -> dict:
+             stats: dict[str, ProcStat], say, paths=PATHS, run_step=rate_step) -> dict:
     """Stepped search per path: climb the rates until a step fails, then bisect `refine`
-    times between the last pass and the first failure. The paths alternate at each rate."""
+    times between the last pass and the first failure. The paths alternate at each rate.
+    `run_step` places one step's calls (our generator's here; SIPp's in bench/sipp.py)."""
     steps: list[dict] = []
     best = {p: 0.0 for p in paths}
     failed_at: dict[str, float] = {}
 
     async def step(path, cps):
-        result = await rate_step(lab, path, cps, seconds, hold_s, stats)
+        result = await run_step(lab, path, cps, seconds, hold_s, stats)
         say(f"P2 {path:7} {cps:5.0f} cps: {result['ok']}/{result['planned']} ok, setup p99 "
             f"{result['setup_p99_ms']} ms, cpu {result['cpu_pct']}, INVITEs resent "
             f"{result['invite_retransmissions']}, overload warnings "
@@ -306,7 +307,7 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
 # -- soak ----------------------------------------------------------------------------------
 
 async def soak(lab: Lab, calls: int, concurrency: int, hold_s: float, daemon: ProcStat,
-               health, say) -> dict:
+               health, say, growth_limit_pct: float = 5.0) -> dict:
     """Calls in a row through callctl (`concurrency` at a time), RSS sampled as they go."""
     warmup = min(200, calls // 10)
     say(f"soak: {warmup} warm-up calls, then {calls}")
@@ -334,7 +335,8 @@ async def soak(lab: Lab, calls: int, concurrency: int, hold_s: float, daemon: Pr
             "rss_samples": samples, "ari_channels_after": left["channels"],
             "ari_bridges_after": left["bridges"], "daemon_calls_after": h.get("calls"),
             "passed": (failed == 0 and left == {"channels": 0, "bridges": 0}
-                       and (rss_end - rss_start) / rss_start < 0.05)}
+                       and 100 * (rss_end - rss_start) / rss_start <= growth_limit_pct),
+            "rss_growth_limit_pct": growth_limit_pct}
 
 
 async def _run_closed(lab: Lab, n: int, concurrency: int, hold_s: float) -> list[Call]:

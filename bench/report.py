@@ -70,13 +70,14 @@ def markdown(r: dict) -> str:
     if "p4" in r:
         lines.append(f"| P4 `plan_call`, 10 blocks × 3 branches (median) | – | – | "
                      f"{r['p4']['plan_us_median']} µs | – |")
-    if "soak" in r:
-        s = r["soak"]
-        lines.append(f"| Soak: {s['calls']} calls: failed; left in ARI (channels, bridges) | "
-                     f"– | – | {s['failed']}; {s['ari_channels_after']}, "
-                     f"{s['ari_bridges_after']} | – |")
-        lines.append(f"| Soak: daemon RSS start → end | – | – | {s['rss_start_mb']} → "
-                     f"{s['rss_end_mb']} MB ({s['rss_growth_pct']:+.2f} %) | – |")
+    for key, label in (("soak", "Soak"), ("soak_long", "Long soak (`--soak --long`)")):
+        s = r.get(key)
+        if s:
+            lines.append(f"| {label}: {s['calls']} calls: failed; left in ARI (channels, "
+                         f"bridges) | – | – | {s['failed']}; {s['ari_channels_after']}, "
+                         f"{s['ari_bridges_after']} | – |")
+            lines.append(f"| {label}: daemon RSS start → end | – | – | {s['rss_start_mb']} → "
+                         f"{s['rss_end_mb']} MB ({s['rss_growth_pct']:+.2f} %) | – |")
     if "queue" in r:
         q = r["queue"]
         gap = q["free_to_ring_ms"]
@@ -111,7 +112,8 @@ def markdown(r: dict) -> str:
                          f"{s.get('invite_retransmissions', '–')} | "
                          f"{s.get('asterisk_overload_warnings', '–')} | "
                          f"{'pass' if s['passed'] else 'FAIL'} |")
-        lines.append("")
+        lines += ["", "![P2: offered rate -> success and setup p99, plain and callctl, our "
+                  "generator and SIPp](p2.png)", ""]
     if "p3" in r:
         lines.append(f"- P3: {r['p3']['limit']}.")
         for s in r["p3"]["steps"]:
@@ -125,6 +127,8 @@ def markdown(r: dict) -> str:
                          f"{_ms((s.get('hold_health_rtt') or {}).get('p99_ms'))}"
                          f" / ramp {_ms(s['ramp_health_rtt']['p99_ms'])}"
                          f"{'' if s['passed'] else ' — failed'}")
+    if "sipp" in r:
+        lines += sipp_lines(r["sipp"])
     if "trace" in r:
         t = r["trace"]
         lines += ["", "## Where a callctl call's time goes (`--trace`, one call at a time)", "",
@@ -164,3 +168,39 @@ def markdown(r: dict) -> str:
                      f"{m['cpus']} CPUs, load average {m['load_avg_at_start'][0]:.2f} at start), "
                      f"{m['seconds']:.0f} s in all")
     return "\n".join(lines) + "\n"
+
+
+def sipp_lines(s: dict) -> list[str]:
+    """`--sipp`: the same P1/P2 driven by SIPp, beside our generator's figures."""
+    lines = ["", "## Cross-check with SIPp (`--sipp`)", "",
+             "SIPp times setup (INVITE sent → 200 OK read by the carrier; the phone answers at "
+             "once), not ring start: its carrier and phone are two processes. Our generator's "
+             "setup medians are from the same run, just before SIPp took the phone's "
+             "registration over.", "",
+             "| figure | plain | callctl | callctl adds | our generator: plain / callctl |",
+             "|---|---|---|---|---|"]
+    for key, label in (("p1", "1 at a time"), ("p1_c20", "20 concurrent")):
+        p = s.get(key)
+        if p:
+            own = p.get("own_generator_setup_median_ms", {})
+            lines.append(f"| P1 setup median, {label} ({p['callctl']['n']} calls each) | "
+                         f"{_ms(p['plain']['median_ms'])} | {_ms(p['callctl']['median_ms'])} | "
+                         f"{_plus(p['added_median_ms'])} | {_ms(own.get('plain'))} / "
+                         f"{_ms(own.get('callctl'))} |")
+            lines.append(f"| P1 setup p99, {label} | {_ms(p['plain']['p99_ms'])} | "
+                         f"{_ms(p['callctl']['p99_ms'])} | {_plus(p['added_p99_ms'])} | |")
+    if "p2" in s:
+        p = s["p2"]
+        lines.append(f"| P2 highest steady call rate | {p['plain_cps']:g} cps | "
+                     f"{p['callctl_cps']:g} cps | ratio {p['ratio']} | see P2 above |")
+        lines += ["", "SIPp P2 steps:", "", "| path | cps | ok / calls | setup p99 | Asterisk | "
+                  "daemon (its loop) | SIPp carrier | retransmissions | overload | |",
+                  "|---" * 10 + "|"]
+        for st in p["steps"]:
+            cpu = st["cpu_pct"]
+            lines.append(f"| {st['path']} | {st['cps']:g} | {st['ok']} / {st['planned']} | "
+                         f"{_ms(st['setup_p99_ms'])} | {cpu['asterisk']} % | "
+                         f"{cpu['daemon']} % ({cpu['daemon_loop']} %) | {cpu['generator']} % | "
+                         f"{st['invite_retransmissions']} | {st['asterisk_overload_warnings']} | "
+                         f"{'pass' if st['passed'] else 'FAIL ' + str(st['errors'] or '')} |")
+    return lines
