@@ -72,6 +72,9 @@ class EventHub(NoEvents):
     # -- pages ------------------------------------------------------------------------------
 
     def subscribe(self, who: Principal) -> Subscription:
+        if not self._subs:  # the first page: what it loads now is what pages were told
+            self._shown = {(kind, view["name"]): view for kind, views in self._views()
+                           for view in views}
         sub = Subscription(who)
         self._subs.add(sub)
         return sub
@@ -104,11 +107,24 @@ class EventHub(NoEvents):
         for task in self._tasks:
             task.cancel()
 
+    def listened(self, parties: frozenset[str] | None = None) -> bool:
+        """Whether a page is open that would hear of `parties` (None: any page). With none,
+        events cost nothing: no views built, no card looked up (no one would see them)."""
+        if parties is None or not self._subs:
+            return bool(self._subs)
+        directory = self.catalog().directory
+        return any(hears_of(sub.who.level, sub.who.employee, parties, directory)
+                   for sub in self._subs)
+
+    def _views(self) -> list[tuple[str, list[dict]]]:
+        return [("colleague", self.colleagues()), ("department", self.departments())]
+
     def refresh(self) -> None:
         """Tell pages of colleagues and departments whose availability changed (after
         registrations, the directory, or any call event)."""
-        for kind, views in (("colleague", self.colleagues()),
-                            ("department", self.departments())):
+        if not self._subs:
+            return  # the first page to open sets what was told (subscribe)
+        for kind, views in self._views():
             for view in views:
                 if self._shown.get((kind, view["name"])) != view:
                     self._shown[kind, view["name"]] = view
@@ -122,8 +138,10 @@ class EventHub(NoEvents):
     def ringing(self, call, leg) -> None:
         if leg.employee is None:
             return
-        event = _call_event("ringing", call, employee=leg.employee)
         parties = frozenset({leg.employee})
+        if not self.listened(parties):
+            return
+        event = _call_event("ringing", call, employee=leg.employee)
         if self.screen_pop is None or call.kind != "inbound":
             self.publish(event, parties)
             return
@@ -139,6 +157,8 @@ class EventHub(NoEvents):
         self._call("ended", call, _parties(self, call), outcome=outcome, employee=answered)
 
     def _call(self, kind: str, call, parties: frozenset[str], **more) -> None:
+        if not self._subs:
+            return
         try:
             self.publish(_call_event(kind, call, **more), parties)
             self.refresh()

@@ -101,6 +101,21 @@ async def test_given_a_ring_then_only_that_operator_and_managers_get_the_pop_wit
     assert drain(bob) == [] and [e["type"] for e in drain(boss)] == ["ringing"]
 
 
+async def test_given_no_page_that_would_hear_of_a_ring_then_no_card_is_looked_up():
+    seen = []
+    h, _ = hub(pop=lambda number, call_id: seen.append(number) or {"id": 7})
+    leg = Leg("l1", "callee", Target("sip", "alice", ALICE.name))
+    h.ringing(inbound(), leg)  # no page open at all
+    bob = h.subscribe(Principal("Bob Jones", "operator"))  # hears of his own calls only
+    h.ringing(inbound(), leg)
+    await asyncio.gather(*h._tasks)
+    assert seen == [] and drain(bob) == []
+    alice = h.subscribe(Principal("Alice Smith", "operator"))
+    h.ringing(inbound(), leg)
+    await asyncio.gather(*h._tasks)
+    assert seen == ["+15557654321"] and [e["type"] for e in drain(alice)] == ["ringing"]
+
+
 async def test_given_a_failing_card_lookup_then_the_pop_still_goes_out_without_a_card():
     def broken(number, call_id):
         raise RuntimeError("database away")
