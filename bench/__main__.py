@@ -23,7 +23,7 @@ os.environ.setdefault("CALLCTL_SANDBOX_DIR", str(Path(__file__).resolve().parent
 os.environ.setdefault("CALLCTL_SANDBOX_PORT_OFFSET", "300")
 os.environ.setdefault("CALLCTL_SANDBOX_RTP", "25000-34999")
 
-from . import load, p4, plot, queued, report, screen_pop, sipp, spy, trace  # noqa: E402
+from . import load, p4, plot, prompts, queued, report, screen_pop, sipp, spy, trace  # noqa: E402
 from .harness import REPO, Daemon, ProcStat, Sandbox  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -38,6 +38,12 @@ PROFILES = {
 }
 T0 = time.monotonic()
 STARTED = datetime.now(timezone.utc).isoformat(timespec="seconds")
+# The code measured is the code at start (a commit made during a long run is not it); a
+# "+" marks changes not committed (the results themselves aside).
+COMMIT = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                        capture_output=True, text=True).stdout.strip() + (
+    "+" if subprocess.run(["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--", ".",
+                           ":(exclude)bench/results"]).returncode else "")
 LOAD_AT_START = os.getloadavg()  # the machine is shared: how busy it was when we began
 
 
@@ -119,9 +125,7 @@ async def measure_soak(box: Sandbox, daemon: Daemon, account: tuple, calls: int,
 
 def meta(profile: str, box: Sandbox) -> dict:
     version = (box.home / "root" / ".callctl-ready").read_text().split("\n")[1]
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    return {"profile": profile, "at": STARTED, "commit": commit, "asterisk": version,
+    return {"profile": profile, "at": STARTED, "commit": COMMIT, "asterisk": version,
             "python": platform.python_version(), "cpus": os.cpu_count(),
             "load_avg_at_start": LOAD_AT_START}
 
@@ -140,6 +144,8 @@ def main(argv: list[str]) -> int:
                         "the card in the workspace page (bench/screen_pop.py)")
     parser.add_argument("--sipp", action="store_true", help="only: P1 and P2 driven by SIPp "
                         "(bench/sipp.py), beside our generator's P1")
+    parser.add_argument("--prompts", action="store_true", help="only: an uploaded prompt "
+                        "until Asterisk plays it; mp3 conversion (bench/prompts.py)")
     parser.add_argument("--profile", action="store_true",
                         help="only: where the daemon's CPU goes, by py-spy (bench/spy.py)")
     args = parser.parse_args(argv)
@@ -150,13 +156,14 @@ def main(argv: list[str]) -> int:
     label = ("trace" if args.trace else "profile" if args.profile
              else "screen pop" if args.screen_pop
              else f"{profile} sipp" if args.sipp
+             else "prompts" if args.prompts
              else "long soak" if args.long else f"{profile} soak" if args.soak else
              f"{profile} queue" if args.queue else profile)
     latest = RESULTS / "latest.json"
     results = json.loads(latest.read_text()) if latest.exists() else {}
     section = {}
     if not (args.soak or args.trace or args.profile or args.queue or args.screen_pop
-            or args.sipp):
+            or args.sipp or args.prompts):
         say("P4: plan_call timing")
         section["p4"] = p4.run()
     with Sandbox() as box:
@@ -190,6 +197,8 @@ def main(argv: list[str]) -> int:
                     measure_soak(box, daemon, account, calls, limit))
             elif args.screen_pop:
                 section["screen_pop"] = asyncio.run(screen_pop.run(box, daemon, account, 20, say))
+            elif args.prompts:
+                section["prompts"] = asyncio.run(prompts.run(box, daemon, account, 10, say))
             elif args.sipp:
                 section["sipp"] = asyncio.run(sipp.run(box, daemon, account, prof, say))
             else:

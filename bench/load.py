@@ -10,7 +10,6 @@ import asyncio
 import itertools
 import json
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -309,7 +308,7 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
 async def soak(lab: Lab, calls: int, concurrency: int, hold_s: float, daemon: ProcStat,
                health, say, growth_limit_pct: float = 5.0) -> dict:
     """Calls in a row through callctl (`concurrency` at a time), RSS sampled as they go."""
-    warmup = min(200, calls // 10)
+    warmup = max(200, calls // 10)  # caches and pools filled before RSS is read
     say(f"soak: {warmup} warm-up calls, then {calls}")
     await _run_closed(lab, warmup, concurrency, hold_s)
     await _settle(lab)

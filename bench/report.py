@@ -87,6 +87,19 @@ def markdown(r: dict) -> str:
         lines.append(f"| Queue: double offers; answered / calls; left in ARI | – | – | "
                      f"{q['double_offers']}; {q['answered']} / {q['calls']}; "
                      f"{q['left_in_ari'][0]}, {q['left_in_ari'][1]} | – |")
+    if "prompts" in r:
+        p = r["prompts"]
+        lines.append(f"| Prompt: mp3 upload (API) → Asterisk playing it, median / max "
+                     f"({p['rounds']} uploads) | – | – | {_ms(p['upload_to_playing_median_ms'])}"
+                     f" / {_ms(p['upload_to_playing_max_ms'])} | – |")
+        lines.append(f"| Prompt: converting a {p['convert_mp3_bytes'] / 1e6:.1f} MB, "
+                     f"{p['convert_mp3_seconds_audio']} s stereo mp3 (median) | – | – | "
+                     f"{p['convert_median_s']} s | – |")
+    if "screen_pop" in r:
+        p = r["screen_pop"]
+        lines.append(f"| Screen pop: carrier INVITE → card visible in the page, median / p90 "
+                     f"({p['calls']} calls; goal ≤ {p['goal_ms']} ms) | – | – | "
+                     f"{_ms(p.get('median_ms'))} / {_ms(p.get('p90_ms'))} | – |")
     lines += ["", "## What limited the load"]
     for key in ("p1", "p1_c20"):
         p = r.get(key)
