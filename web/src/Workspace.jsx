@@ -175,11 +175,11 @@ export default function Workspace({ me }) {
           <span className="active" data-testid="active-call">On a call with {active.peer}</span>
         )}
         {notice && <span className="notice" role="status" data-testid="notice">{notice}</span>}
-        {mine && !onPhone && controls}
+        {!onPhone && controls}
       </header>
       <div className="columns">
         <div className="left">
-          <Phone phone={phone.current} note={phoneNote}>{mine && onPhone && controls}</Phone>
+          <Phone phone={phone.current} note={phoneNote}>{onPhone && controls}</Phone>
           <Colleagues people={people} departments={departments} me={me.employee} onCall={call}
             transfer={transfer} />
         </div>
