@@ -42,6 +42,8 @@ BY = Field("transferer", str, description="the employee who transfers (talks in 
                                           "default: the token's employee")
 RULE = ("Operators see and transfer their own calls, managers those of their department's "
         "members, admins everyone's.")
+CONTROL = RULE + (" Someone else's live call (nobody in it the token may act for): 403; a "
+                  "manager not naming `transferer` acts as the one member in the call.")
 
 
 def transfer_routes(desk: TransferDesk, catalog: Callable[[], Catalog]) -> list[Route]:
@@ -111,15 +113,15 @@ def transfer_routes(desk: TransferDesk, catalog: Callable[[], Catalog]) -> list[
                   BY),
               description="The recipient's phones ring at once (202: the transfer is under "
                           "way; GET /calls/active shows how it goes). Nobody who can take "
-                          "it: 422 naming why, and the call goes on. " + RULE),
+                          "it: 422 naming why, and the call goes on. " + CONTROL),
         Route("POST", "/calls/{id}/transfer/complete", act("complete"),
               "Hand the caller over to the recipient (attended transfer)", "calls",
               "operator", response=TRANSFER, errors=errors, query=(BY,),
               description="While the recipient still rings, the transferer leaves and the "
-                          "caller hears ringback (it becomes blind). " + RULE),
+                          "caller hears ringback (it becomes blind). " + CONTROL),
         Route("POST", "/calls/{id}/transfer/cancel", act("cancel"),
               "Go back to the caller (attended transfer)", "calls", "operator",
-              response=TRANSFER, errors=errors, query=(BY,), description=RULE),
+              response=TRANSFER, errors=errors, query=(BY,), description=CONTROL),
     ]
 
 
