@@ -63,6 +63,23 @@ def test_given_alice_on_a_customer_call_when_she_clicks_transfer_now_then_bob_ha
         "blind", "api", "Alice Smith", "completed", "Bob Jones")
 
 
+def test_given_alice_on_a_call_when_she_clicks_transfer_now_on_sales_then_its_member_has_it(
+        daemon, alice_page, registered, carrier):
+    call, alice, call_id = customer_to_alice(carrier, registered, daemon)
+    alice_page.click("[data-testid=department-Sales] [data-testid=row-transfer-blind]")
+    bob = registered["bob"].wait_incoming(timeout=5)  # Sales: Bob; Carol has no phone on line
+    alice.wait_disconnected()
+    released(alice_page)
+    registered["alice"].expect_no_incoming(within=0.3)  # she is on the call: never rung
+    bob.answer()
+    daemon.wait_log("call.transfer_ended", call=call_id, result="completed")
+    talk(call, bob)
+    hang_up(daemon, call_id, call, bob)
+    (t,) = record(alice_page, call_id)["transfers"]
+    assert (t["mode"], t["to"], t["recipient"]) == (
+        "blind", "Sales", "Bob Jones")
+
+
 def test_given_alice_talks_to_bob_first_when_she_completes_then_the_customer_has_bob(
         daemon, alice_page, registered, carrier):
     call, alice, call_id = customer_to_alice(carrier, registered, daemon)
