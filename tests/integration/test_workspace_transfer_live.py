@@ -1,10 +1,9 @@
 """Transfers from the workspace page in real Chromium, on the real daemon, the sandbox
 Asterisk and pjsua2 phones: "Transfer now" (to a colleague typed in, to a department by its
 row's button), "Talk to … first" with "Complete transfer" and "Cancel (back to caller)", a
-refusal shown in the page, the same from the page's softphone,
-and another employee's live call that the page cannot control (403). What each phone hears
-is checked by tones; after each test no channel or bridge is left (the `registered`
-fixture)."""
+refusal shown in the page, the same from the page's softphone, and another employee's live
+call that the page cannot control (403). What each phone hears is checked by tones; after
+each test no channel or bridge is left (the `registered` fixture)."""
 from __future__ import annotations
 
 import json
