@@ -2,10 +2,12 @@
 calls (calls/desk.py) are the source, so these routes exist only in the daemon.
 
 Who may see and transfer whose calls is domain/call_access.may_act_for: operators their
-own, managers their department's members', admins everyone's. A transfer is made by an
-employee who talks in the call (`transferer`, by default the token's employee): blind
-rings the recipient at once, attended puts the caller on hold while the transferer talks
-to the recipient first, then `complete` or `cancel`.
+own, managers their department's members', admins everyone's: transfer, complete or
+cancel on a live call with nobody in it the asker may act for is 403. A transfer is made
+by an employee who talks in the call (`transferer`; by default the token's employee, or
+for a manager the one member of theirs in the call): blind rings the recipient at once,
+attended puts the caller on hold while the transferer talks to the recipient first, then
+`complete` or `cancel`.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ BY = Field("transferer", str, description="the employee who transfers (talks in 
                                           "default: the token's employee")
 RULE = ("Operators see and transfer their own calls, managers those of their department's "
         "members, admins everyone's.")
+CONTROL = RULE + (" Someone else's live call (nobody in it the token may act for): 403; a "
+                  "manager not naming `transferer` acts as the one member in the call.")
 
 
 def transfer_routes(desk: TransferDesk, catalog: Callable[[], Catalog]) -> list[Route]:
@@ -61,17 +65,34 @@ def transfer_routes(desk: TransferDesk, catalog: Callable[[], Catalog]) -> list[
                 if may_act_for(who.level, who.employee, e.name, directory)}
         return 200, {"calls": desk.active(mine | {who.employee})}
 
+    def transferer(who, call_id: str, named: str | None) -> str:
+        """Who transfers `call_id` for `who`: the employee named, else `who` if they talk
+        in it, else the one employee of the call they may act for. Someone else's call
+        (nobody in it `who` may act for) is 403, whoever is named."""
+        if named:
+            allowed(who, named)
+        try:
+            people = desk.employees_of(call_id)
+        except NotLive as exc:
+            raise Problem(404, "call", None, str(exc)) from None
+        directory = catalog().directory
+        mine = [e for e in people if may_act_for(who.level, who.employee, e, directory)]
+        if not mine and who.level != "admin":
+            raise Problem(403, "call", None, f"{who.employee} ({who.level}) cannot control "
+                                             f"call {call_id}: it is someone else's. {RULE}")
+        if named:
+            return named
+        return who.employee if who.employee in people or len(mine) != 1 else mine[0]
+
     async def transfer(request: web.Request, who, body):
-        by = body.get("transferer") or who.employee
-        allowed(who, by)
-        return 202, await _answer(desk.transfer(request.match_info["id"], by, body["to"],
-                                                body["mode"]))
+        call_id = request.match_info["id"]
+        by = transferer(who, call_id, body.get("transferer"))
+        return 202, await _answer(desk.transfer(call_id, by, body["to"], body["mode"]))
 
     def act(action: str):
         async def handler(request: web.Request, who, _body):
             call_id = request.match_info["id"]
-            by = request.query.get("transferer") or who.employee
-            allowed(who, by)
+            by = transferer(who, call_id, request.query.get("transferer"))
             return 200, await _answer(getattr(desk, action)(call_id, by))
         return handler
 
@@ -92,15 +113,15 @@ def transfer_routes(desk: TransferDesk, catalog: Callable[[], Catalog]) -> list[
                   BY),
               description="The recipient's phones ring at once (202: the transfer is under "
                           "way; GET /calls/active shows how it goes). Nobody who can take "
-                          "it: 422 naming why, and the call goes on. " + RULE),
+                          "it: 422 naming why, and the call goes on. " + CONTROL),
         Route("POST", "/calls/{id}/transfer/complete", act("complete"),
               "Hand the caller over to the recipient (attended transfer)", "calls",
               "operator", response=TRANSFER, errors=errors, query=(BY,),
               description="While the recipient still rings, the transferer leaves and the "
-                          "caller hears ringback (it becomes blind). " + RULE),
+                          "caller hears ringback (it becomes blind). " + CONTROL),
         Route("POST", "/calls/{id}/transfer/cancel", act("cancel"),
               "Go back to the caller (attended transfer)", "calls", "operator",
-              response=TRANSFER, errors=errors, query=(BY,), description=RULE),
+              response=TRANSFER, errors=errors, query=(BY,), description=CONTROL),
     ]
 
 

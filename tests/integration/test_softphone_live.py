@@ -3,21 +3,8 @@ WebSocket (JsSIP) to the sandbox Asterisk, with WebRTC media (DTLS-SRTP, ICE). C
 fake microphone plays a 1 kHz tone; the pjsua2 phone at the other end listens for it."""
 from __future__ import annotations
 
-import pytest
-
-from tests.support.browser import BROWSER_TONE_HZ, sign_in
-from tests.support.workspace import PASSWORD, chromium, shot, staff  # noqa: F401 (fixtures)
-
-
-@pytest.fixture
-def carol(daemon, staff, chromium, registered):
-    page = sign_in(chromium.page(staff.base), "carol@example.com", PASSWORD)
-    login = staff.softphone[0]
-    page.wait_for_selector(f"[data-testid=phone-state]:has-text('{login}: registered')")
-    daemon.wait_log("sip.registration", login=login, state="online")
-    yield page
-    page.context.close()  # the page's softphone goes with it
-    daemon.wait_log("sip.registration", login=login, state="offline")
+from tests.support.browser import BROWSER_TONE_HZ
+from tests.support.workspace import carol, chromium, shot, staff  # noqa: F401 (fixtures)
 
 
 def call_state(page, text: str) -> None:

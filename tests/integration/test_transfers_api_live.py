@@ -67,7 +67,7 @@ def test_given_an_attended_api_transfer_when_cancelled_then_completed_by_a_secon
     alice.wait_disconnected()
     talk(call, bob)
     status, body = api(daemon, "POST", f"/calls/{call_id}/transfer/complete", token)
-    assert status == 409 and "no transfer" in body["error"]["message"], body  # none left
+    assert status == 403 and "someone else's" in body["error"]["message"], body  # Bob's now
     hang_up(daemon, call_id, bob, call)
     assert call_log(daemon).get(call_id).answered_by == "Bob Jones"
     assert [(t.seq, t.result) for t in transfers_of(daemon, call_id)] == [

@@ -16,18 +16,11 @@ import yaml
 
 from tests.integration.conftest import ALICE_NUMBER, BOB_NUMBER, CUSTOMER, cli
 from tests.support.browser import sign_in
-from tests.support.workspace import PASSWORD, chromium, shot, staff  # noqa: F401 (fixtures)
+from tests.support.workspace import (PASSWORD, alice_page, chromium, shot,  # noqa: F401
+                                     staff)
 
 POP_LIMIT_MS = 300  # the screen-pop goal (bench/screen_pop.py measures the same path)
 T = 4  # block timeout of the test scheme, seconds
-
-
-@pytest.fixture
-def alice_page(staff, chromium, registered):
-    page = sign_in(chromium.page(staff.base), "alice@example.com", PASSWORD)
-    page.wait_for_selector("[data-testid=status]:has-text('ON LINE')")
-    yield page
-    page.context.close()
 
 
 def answer_and_end(call, callee):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import cli
-from tests.support.browser import Chromium, http
+from tests.support.browser import Chromium, http, sign_in
 
 PASSWORD = "correct horse battery"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -71,3 +71,24 @@ def staff(daemon) -> Staff:
         staff.set_password(name)
     daemon.wait_directory_loaded()
     return staff
+
+
+@pytest.fixture
+def alice_page(staff, chromium, registered):
+    """Alice's workspace, signed in and on line."""
+    page = sign_in(chromium.page(staff.base), "alice@example.com", PASSWORD)
+    page.wait_for_selector("[data-testid=status]:has-text('ON LINE')")
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def carol(daemon, staff, chromium, registered):
+    """Carol's workspace, signed in, its softphone registered (and gone with the page)."""
+    page = sign_in(chromium.page(staff.base), "carol@example.com", PASSWORD)
+    login = staff.softphone[0]
+    page.wait_for_selector(f"[data-testid=phone-state]:has-text('{login}: registered')")
+    daemon.wait_log("sip.registration", login=login, state="online")
+    yield page
+    page.context.close()
+    daemon.wait_log("sip.registration", login=login, state="offline")

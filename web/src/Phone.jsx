@@ -1,9 +1,10 @@
-// The softphone's panel: registration state, the call, and its buttons.
+// The softphone's panel: registration state, the call, its buttons, and (children) the
+// transfer controls when the live call is on this phone.
 import React from 'react';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
-export default function Phone({ phone, note }) {
+export default function Phone({ phone, note, children }) {
   if (!phone) {
     return (
       <section className="phone">
@@ -29,6 +30,7 @@ export default function Phone({ phone, note }) {
           <div className="keypad">
             {KEYS.map((k) => <button key={k} onClick={() => phone.dtmf(k)}>{k}</button>)}
           </div>
+          {children}
         </div>
       )}
     </section>

@@ -4,6 +4,7 @@ import { api, get } from './api.js';
 import { Softphone } from './phone.js';
 import Clients from './Clients.jsx';
 import Phone from './Phone.jsx';
+import TransferControls, { TransferButtons, useLiveCall, useTransfer } from './Transfer.jsx';
 
 const STATE_TEXT = { available: 'available', on_call: 'on a call', unreachable: 'no phone on line', offline: 'off line' };
 
@@ -16,7 +17,7 @@ function StatusLamp({ online, onToggle }) {
   );
 }
 
-function Departments({ departments, onCall }) {
+function Departments({ departments, onCall, transfer }) {
   if (departments.length === 0) return null;
   return (
     <ul className="departments">
@@ -28,17 +29,18 @@ function Departments({ departments, onCall }) {
             {d.name}
           </button>
           <small>{d.extension} · <em data-testid="department-state">{d.available} of {d.members} available</em></small>
+          <TransferButtons to={d.name} can={transfer.can && d.available > 0} transfer={transfer} />
         </li>
       ))}
     </ul>
   );
 }
 
-function Colleagues({ people, departments, me, onCall }) {
+function Colleagues({ people, departments, me, onCall, transfer }) {
   return (
     <section className="colleagues">
       <h2>Colleagues</h2>
-      <Departments departments={departments} onCall={onCall} />
+      <Departments departments={departments} onCall={onCall} transfer={transfer} />
       <ul>
         {people.filter((p) => p.name !== me).map((p) => (
           <li key={p.name} data-testid={'colleague-' + p.name} className={'state-' + p.state}>
@@ -47,6 +49,7 @@ function Colleagues({ people, departments, me, onCall }) {
               {p.name}
             </button>
             <small>{p.extension} · {p.department || 'no department'} · <em data-testid="colleague-state">{STATE_TEXT[p.state]}</em></small>
+            <TransferButtons to={p.name} can={transfer.can && p.state === 'available'} transfer={transfer} />
           </li>
         ))}
       </ul>
@@ -94,6 +97,19 @@ export default function Workspace({ me }) {
   const [, redraw] = useState(0);
   const phone = useRef(null);
   const [phoneNote, setPhoneNote] = useState('');
+  const onPhone = phone.current?.session;
+  const [mine, refreshMine] = useLiveCall(me.employee, Boolean(active || onPhone));
+  const transfer = { ...useTransfer(mine, refreshMine),
+    can: Boolean(mine && mine.state === 'talking' && !mine.transfer) };
+  const seen = useRef(null); // the live call last seen mine: gone from the list, I left it
+  useEffect(() => {
+    if (mine) seen.current = mine.call_id;
+    else if (seen.current) {
+      const left = seen.current;
+      seen.current = null;
+      setActive((a) => (a && a.id === left ? null : a));
+    }
+  }, [mine]);
 
   const loadCalls = useCallback(() => get('/workspace/calls').then((r) => setCalls(r.calls)), []);
 
@@ -144,6 +160,8 @@ export default function Workspace({ me }) {
     }
   };
 
+  const controls = mine && <TransferControls call={mine} me={me.employee} transfer={transfer}
+    people={people} departments={departments} />;
   return (
     <main className="workspace">
       <header>
@@ -157,11 +175,13 @@ export default function Workspace({ me }) {
           <span className="active" data-testid="active-call">On a call with {active.peer}</span>
         )}
         {notice && <span className="notice" role="status" data-testid="notice">{notice}</span>}
+        {!onPhone && controls}
       </header>
       <div className="columns">
         <div className="left">
-          <Phone phone={phone.current} note={phoneNote} />
-          <Colleagues people={people} departments={departments} me={me.employee} onCall={call} />
+          <Phone phone={phone.current} note={phoneNote}>{onPhone && controls}</Phone>
+          <Colleagues people={people} departments={departments} me={me.employee} onCall={call}
+            transfer={transfer} />
         </div>
         <div className="middle">
           <Clients pop={pop} onPopClosed={() => setPop(null)} onCall={call} callsEnded={ended} />
