@@ -32,6 +32,7 @@ class BusyBoard:
         self._wrapup: dict[str, float] = {}  # party -> loop time their wrap-up ends
         self._snapshot: frozenset[str] = frozenset()
         self._listeners: list[Callable[[], None]] = []
+        self._watchers: list[Callable[[], None]] = []
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -61,10 +62,16 @@ class BusyBoard:
         """`listener()` runs whenever someone may have become available."""
         self._listeners.append(listener)
 
+    def watch(self, listener: Callable[[], None]) -> None:
+        """`listener()` runs whenever someone goes on or off a call, whatever the call event
+        (a transfer's recipient answering included): pages showing who is on a call."""
+        self._watchers.append(listener)
+
     # -- calls ----------------------------------------------------------------------------------
 
     def engage(self, party: str, call_id: str) -> None:
         """`party` is now on `call_id`: other calls ringing them are told."""
+        newly = not self._calls.get(party)
         self._calls[party].add(call_id)
         self._claims.pop(party, None)
         self._snapshot = frozenset(self._calls)
@@ -72,6 +79,8 @@ class BusyBoard:
             if other_call != call_id:
                 notify(Event(type="PartyBusy", channel_id=channel_id,
                              raw={"party": party}))
+        if newly:
+            self._told()
 
     def release(self, party: str, call_id: str, wrapup: float = 0) -> None:
         """`call_id` ended for `party`; a queue call leaves them `wrapup` seconds of rest."""
@@ -82,6 +91,7 @@ class BusyBoard:
         if not calls:
             del self._calls[party]
             self._snapshot = frozenset(self._calls)
+            self._told()
         if wrapup > 0:
             loop = asyncio.get_running_loop()
             self._wrapup[party] = loop.time() + wrapup
@@ -113,6 +123,10 @@ class BusyBoard:
             legs.pop(channel_id, None)
             if not legs:
                 del self._ringing[party]
+
+    def _told(self) -> None:
+        for watcher in self._watchers:
+            watcher()
 
     def _changed(self) -> None:
         for listener in self._listeners:

@@ -90,6 +90,10 @@ def test_given_alice_talks_to_bob_first_when_she_completes_then_the_customer_has
     assert hears_music(call)  # the customer waits with music
     bob.answer()
     state(alice_page, "Talking to Bob Jones · the caller is on hold")
+    # Bob is on a call for his colleagues as soon as he answers (no call event says so)
+    alice_page.wait_for_selector("[data-testid='colleague-Bob Jones'] "
+                                 "[data-testid=colleague-state]:has-text('on a call')",
+                                 timeout=5000)
     shot(alice_page, "transfer-consult")
     talk(alice, bob)
     assert hears_music(call)
