@@ -81,7 +81,10 @@ async def measure(box: Sandbox, daemon: Daemon, account: tuple, prof: dict) -> d
                 f"CPU ramp / held {step['ramp_cpu_pct']} / {step.get('hold_cpu_pct')} %; "
                 f"Asterisk CPU {step.get('asterisk_cpu_pct')} %, fds {step.get('asterisk_fds')}")
             if not step["passed"]:
-                limit = f"failed at {n} calls: {step['errors'] or 'not all answered'}"
+                limit = (f"failed at {n} calls: {step['up']} held, "
+                         f"{step['errors'] or 'not all answered'}; Asterisk had "
+                         f"{step.get('asterisk_fds')} files open, its limit "
+                         f"{step.get('asterisk_fd_limit')}")
                 break
         out["p3"] = report.p3_summary(steps, limit, idle)
         # The floor without callctl: the daemon's ARI subscription loads Asterisk even for

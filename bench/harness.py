@@ -259,6 +259,13 @@ class ProcStat:
     def fds(self) -> int:
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 
+    def fd_limit(self) -> int:
+        """The process's open-file limit (soft), from /proc/<pid>/limits."""
+        for line in Path(f"/proc/{self.pid}/limits").read_text().splitlines():
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+        return 0
+
     def mark(self) -> None:
         self._t, self._cpu = time.monotonic(), self.cpu_s()
 

@@ -278,7 +278,7 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
     out = {"calls": n, "up": up, "ramp_cps": ramp_cps, "ramp_cpu_pct": round(ramp_cpu, 1),
            "ramp_health_rtt": ramp_lag,
            "ramp_loop_lag_p99_ms": (await asyncio.to_thread(health)).get("loop_lag_p99_ms")}
-    if all_up.is_set():
+    if up:  # measured even when some calls failed: the report says how many were held
         probe = LagProbe(health_port)
         daemon.mark()
         asterisk.mark()
@@ -292,7 +292,7 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
                    daemon_threads=daemon.threads(), daemon_fds=daemon.fds(),
                    asterisk_cpu_pct=round(asterisk.cpu_pct(), 1),
                    asterisk_rss_mb=round(asterisk.rss_mb(), 1), asterisk_fds=asterisk.fds(),
-                   asterisk_threads=asterisk.threads())
+                   asterisk_fd_limit=asterisk.fd_limit(), asterisk_threads=asterisk.threads())
     release.set()
     waiter.cancel()
     calls = await gathering

@@ -130,9 +130,11 @@ def markdown(r: dict) -> str:
     if "p3" in r:
         lines.append(f"- P3: {r['p3']['limit']}.")
         for s in r["p3"]["steps"]:
-            lines.append(f"  - {s['calls']} calls ({s['ramp_cps']:g}/s): {s['ok']} ok; "
+            lines.append(f"  - {s['calls']} calls ({s['ramp_cps']:g}/s): {s['up']} held, "
+                         f"{s['ok']} ok; "
                          f"Asterisk {s.get('asterisk_cpu_pct')} % CPU, {s.get('asterisk_rss_mb')}"
-                         f" MB, {s.get('asterisk_fds')} fds, {s.get('asterisk_threads')} threads;"
+                         f" MB, {s.get('asterisk_fds')} fds (limit {s.get('asterisk_fd_limit')}),"
+                         f" {s.get('asterisk_threads')} threads;"
                          f" daemon RSS {s.get('rss_mb')} MB, "
                          f"CPU held {s.get('hold_cpu_pct')} % / ramp {s['ramp_cpu_pct']} %, "
                          f"loop lag p99 held {_ms(s.get('hold_loop_lag_p99_ms'))} / ramp "
@@ -207,13 +209,14 @@ def sipp_lines(s: dict) -> list[str]:
         lines.append(f"| P2 highest steady call rate | {p['plain_cps']:g} cps | "
                      f"{p['callctl_cps']:g} cps | ratio {p['ratio']} | see P2 above |")
         lines += ["", "SIPp P2 steps:", "", "| path | cps | ok / calls | setup p99 | Asterisk | "
-                  "daemon (its loop) | SIPp carrier | retransmissions | overload | |",
+                  "daemon (its loop) | SIPp carrier / phone | retransmissions | overload | |",
                   "|---" * 10 + "|"]
         for st in p["steps"]:
             cpu = st["cpu_pct"]
             lines.append(f"| {st['path']} | {st['cps']:g} | {st['ok']} / {st['planned']} | "
                          f"{_ms(st['setup_p99_ms'])} | {cpu['asterisk']} % | "
-                         f"{cpu['daemon']} % ({cpu['daemon_loop']} %) | {cpu['generator']} % | "
+                         f"{cpu['daemon']} % ({cpu['daemon_loop']} %) | {cpu['generator']} % / "
+                         f"{cpu.get('phone', '–')} % | "
                          f"{st['invite_retransmissions']} | {st['asterisk_overload_warnings']} | "
                          f"{'pass' if st['passed'] else 'FAIL ' + str(st['errors'] or '')} |")
     return lines

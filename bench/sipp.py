@@ -188,7 +188,7 @@ async def run(box: Sandbox, daemon, account: tuple, prof: dict, say) -> dict:
                 f"{out[key]['own_generator_setup_median_ms']}")
         pid = daemon.proc.pid
         stats = {"asterisk": ProcStat(box.pid), "daemon": ProcStat(pid),
-                 "daemon_loop": ProcStat(pid, tid=pid)}
+                 "daemon_loop": ProcStat(pid, tid=pid), "phone": ProcStat(lab.phone.pid)}
 
         async def step(*args):
             return await asyncio.to_thread(rate_step, *args)
