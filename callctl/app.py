@@ -96,7 +96,7 @@ class Daemon:
                             self.workspace.screen_pop)
         self.recorder = CallRecorder(call_log)
         self.busy = BusyBoard()
-        self.busy.watch(self.hub.refresh)  # pages see who is on a call, transfers included
+        self.busy.watch(self.hub.on_calls_changed)  # pages see who is on a call, transfers too
         messages, outbox = Messages(sessions(self.engine)), Outbox(sessions(self.engine))
         self.notices = notifier_from_config(config, outbox,
                                             lambda box: box_targets(self.catalog, box))

@@ -116,6 +116,14 @@ class EventHub(NoEvents):
         return any(hears_of(sub.who.level, sub.who.employee, parties, directory)
                    for sub in self._subs)
 
+    def on_calls_changed(self) -> None:
+        """Someone went on or off a call (the busy board's watcher): pages are told; a
+        page's trouble never reaches the call that moved them."""
+        try:
+            self.refresh()
+        except Exception as exc:
+            log.event("workspace.publish_failed", logging.WARNING, error=repr(exc))
+
     def _views(self) -> list[tuple[str, list[dict]]]:
         return [("colleague", self.colleagues()), ("department", self.departments())]
 
