@@ -35,10 +35,15 @@ async def talk(ctx: CallContext, leg: Leg) -> None:
     await conversation.run()
 
 
-async def hold_until_hangup(ctx: CallContext, leg: Leg, served: Leg | None = None) -> None:
+async def hold_until_hangup(ctx: CallContext, leg: Leg, served: Leg | None = None,
+                            transfer=None) -> None:
     """A call already bridged (adopted after a restart): talks until a hang-up, with
-    transfers as usual."""
-    await Conversation(ctx, leg, served).run()
+    transfers as usual. `transfer`: a transfer found half done, run on the conversation
+    first (transfers/resume.py)."""
+    conversation = Conversation(ctx, leg, served)
+    if transfer is not None:
+        await transfer(conversation)
+    await conversation.run()
 
 
 class Conversation:

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import asyncio
 
-from .. import log
-from ..domain.flow import NOBODY_AVAILABLE
-from ..domain.transfer import (TERMINAL, Recipient, Refused, next_state, resolve,
+from ... import log
+from ...domain.flow import NOBODY_AVAILABLE
+from ...domain.transfer import (TERMINAL, Recipient, Refused, next_state, resolve,
                                result_of)
-from ..pbx.ari import NotFound
-from ..pbx.transfers import ANSWERED, DECLINED, PROGRESS, UNAVAILABLE, transfer_progress
-from ..store.transfers import transfer_answered, transfer_ended, transfer_started
-from .context import new_id, now
-from .model import Bridge, Leg
-from .outcome import CallerGone
-from .parties import employee_of, identity, login_of, who
-from .steps.ring import _call_waiting
+from ...pbx.ari import NotFound
+from ...pbx.transfers import ANSWERED, DECLINED, PROGRESS, UNAVAILABLE, transfer_progress
+from ...store.transfers import transfer_answered, transfer_ended, transfer_started
+from ..context import new_id, now
+from ..model import Bridge, Leg
+from ..outcome import CallerGone
+from ..parties import employee_of, identity, login_of, who
+from ..steps.ring import _call_waiting
+from .marks import mark
 
 # Synthetic events: a request of the API (desk.py), a call handing a party over (refer.py).
 TRANSFER_REQUEST, HANDOVER = "TransferRequest", "Handover"
@@ -167,13 +168,15 @@ class Transfer:
                   event=self.event or "start")
         if state == "ringback":  # the transferee on hold, the transferer hears ringback
             self.conv.keypads.consulting(t.channel_id)
+            self.ringback = new_id("pb")
+            await mark(self, ringback=self.ringback)
             ctx.music_on_hold = True
             await ctx.start_waiting()
-            self.ringback = new_id("pb")
             await ctx.quiet(ctx.s.ari.play(t.channel_id, RINGBACK, self.ringback))
         elif state == "answered":  # the transferer talks to the recipient first
             await self._stop_ringback()
             self.consult = await self._bridge([t.channel_id, self.answered.channel_id])
+            await mark(self)
             self._log_answered()
         elif state == "blind":  # the transferer leaves, the transferee hears ringback
             await self._stop_ringback()
@@ -181,7 +184,9 @@ class Transfer:
             if self.refer is None:
                 await self._release(t)
             ctx.music_on_hold = False
-            await ctx.start_waiting()
+            waiting = new_id("pb")
+            await mark(self, waiting=waiting)  # before the tone: it would hold the request
+            await ctx.start_waiting(waiting)
         elif state == "completed":
             if self.consult is None:
                 self._log_answered()
