@@ -164,8 +164,9 @@ class Transfer:
     async def _enter(self, state: str) -> None:
         ctx, t, e = self.ctx, self.transferer, self.transferee
         self.state = state
+        # `on`, not `event`: a second event= in the line would hide the event's name
         log.event("call.transfer", call=ctx.call.id, seq=self.seq, state=state,
-                  event=self.event or "start")
+                  on=self.event or "start")
         if state == "ringback":  # the transferee on hold, the transferer hears ringback
             self.conv.keypads.consulting(t.channel_id)
             self.ringback = new_id("pb")
