@@ -26,13 +26,13 @@ def restart(daemon, call_id, **adopted):
     return daemon.wait_log("call.adopted", call=call_id)
 
 
-def logged(daemon, call_id, answered_by, result="completed", mode="attended"):
+def logged(daemon, call_id, answered_by, result="completed", mode="attended", via="keypad"):
     """The call's record is complete, with the transfer in it."""
     record = call_log(daemon).get(call_id)
     assert (record.outcome, record.answered_by) == ("answered", answered_by)
     assert record.ended_at is not None and record.talk_seconds > 0
     (t,) = transfers_of(daemon, call_id)
-    assert (t.mode, t.via, t.transferer, t.result) == (mode, "keypad", "Alice Smith", result)
+    assert (t.mode, t.via, t.transferer, t.result) == (mode, via, "Alice Smith", result)
 
 
 def test_given_the_caller_on_hold_while_bob_rings_when_killed_then_bob_answers_and_gets_it(
@@ -95,6 +95,23 @@ def test_given_a_blind_transfer_ringing_when_killed_then_bob_answers_and_gets_th
     hang_up(daemon, call_id, bob, call)
     ari.assert_clean()
     logged(daemon, call_id, "Bob Jones", mode="blind")
+
+
+def test_given_a_refer_ringing_when_killed_then_bob_answers_and_alice_s_phone_is_told(
+        daemon, staff, carrier, ari):
+    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
+    alice.transfer("102")  # the phone's transfer button: it waits to be told how it went
+    bob = staff["bob"].wait_incoming(timeout=5)
+    alice.wait_transfer_status(100)
+    restart(daemon, call_id, stage="blind", state="blind", ringing="1", transferer="True")
+    bob.answer()
+    alice.wait_transfer_status(200)  # told by the restarted daemon
+    alice.wait_disconnected()
+    daemon.wait_log("call.transfer_ended", call=call_id, result="completed")
+    talk(call, bob)
+    hang_up(daemon, call_id, bob, call)
+    ari.assert_clean()
+    logged(daemon, call_id, "Bob Jones", mode="blind", via="refer")
 
 
 def test_given_a_completed_transfer_when_killed_then_caller_and_bob_talk_on(
