@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from ... import log
-from ...domain.transfer import TERMINAL, Recipient
+from ...domain.transfer import Recipient
 from ...domain.transfer_restart import Found, TransferMark, resume
 from ..context import LEG_PREFIX, PARTY_VAR
 from ..model import Bridge, Leg
@@ -87,13 +87,9 @@ def _leg(channel: dict, state: str) -> Leg:
 
 
 async def go_on(conv, build, missed: tuple[str, ...]) -> None:
-    """Run the rebuilt transfer to its end: the events it missed, then as usual."""
-    t = conv.transfer = build(conv)
+    """Run the rebuilt transfer to its end."""
+    conv.transfer = build(conv)
     try:
-        for event in missed:
-            await t._move(event)
-        while t.state not in TERMINAL:
-            await t._move(*await t._next())
-        await t._after()
+        await conv.transfer.go_on(missed)
     finally:
         conv.transfer = None

@@ -142,8 +142,13 @@ class Transfer:
         self.legs = await self._ring(self.recipient.targets, self._shown())
         if reply is not None and not reply.done():
             reply.set_result(self.view())
-        if not self.legs:
-            await self._move("declined")
+        await self.go_on(() if self.legs else ("declined",))
+
+    async def go_on(self, missed: tuple[str, ...] = ()) -> None:
+        """From the state it is in to its end: first `missed`, events that happened
+        unseen (nobody could be rung; a restarted daemon's, see resume.py)."""
+        for event in missed:
+            await self._move(event)
         while self.state not in TERMINAL:
             await self._move(*await self._next())
         await self._after()
