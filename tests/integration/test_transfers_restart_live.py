@@ -56,6 +56,24 @@ def test_given_the_caller_on_hold_while_bob_rings_when_killed_then_bob_answers_a
     logged(daemon, call_id, "Bob Jones")
 
 
+def test_given_the_caller_on_hold_when_bob_declines_while_killed_then_back_to_alice(
+        daemon, staff, carrier, ari):
+    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
+    alice.send_dtmf("*2102#")
+    bob = staff["bob"].wait_incoming(timeout=5)
+    assert hears_music(call)
+    daemon.stop(signal.SIGKILL)
+    bob.reject(486)  # while nobody watched
+    daemon.start()
+    daemon.wait_log("call.transfer_adopted", call=call_id, stage="ringback", ringing="0",
+                    missed="declined")
+    daemon.wait_log("call.transfer_ended", call=call_id, result="declined")
+    talk(call, alice)  # off hold, with Alice again
+    hang_up(daemon, call_id, alice, call)
+    ari.assert_clean()
+    logged(daemon, call_id, "Alice Smith", result="declined")
+
+
 def test_given_a_consultation_when_killed_then_they_talk_on_and_alice_goes_back(
         daemon, staff, carrier, ari):
     call, alice, call_id = customer_to_alice(carrier, staff, daemon)
