@@ -2,7 +2,7 @@
 
 Meanwhile a party who is staff can transfer the other: feature codes on the keypad
 (keypad.py), the phone's transfer button (a REFER: refer.py) or the API (desk.py); the
-transfer itself is transfers.py. The call then goes on with the new pair, as many times
+transfer itself is transfers/. The call then goes on with the new pair, as many times
 as it is transferred. `ctx.caller` is the party the call serves (its hang-up ends the
 call); `Conversation.leg` the other one.
 """

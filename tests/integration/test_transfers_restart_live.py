@@ -18,12 +18,10 @@ CADENCE_S = 4.5  # ringback is 2 s on, 4 s off: a window this long hears some of
 
 
 def restart(daemon, call_id, **adopted):
-    """SIGKILL, start again: the call is taken up again (`adopted`: how its transfer was)."""
+    """SIGKILL, start again: the call's transfer is taken up again (`adopted`: as what)."""
     daemon.stop(signal.SIGKILL)
     daemon.start()
-    if adopted:
-        return daemon.wait_log("call.transfer_adopted", call=call_id, **adopted)
-    return daemon.wait_log("call.adopted", call=call_id)
+    return daemon.wait_log("call.transfer_adopted", call=call_id, **adopted)
 
 
 def logged(daemon, call_id, answered_by, result="completed", mode="attended", via="keypad"):
