@@ -44,6 +44,7 @@ LEG_PREFIX = "callctl-"  # ids of the channels, bridges, playbacks this daemon c
 # Kept on Asterisk's channels (ari.conf channelvars shows them in every channel listing),
 # so a restarted daemon finds each call's parts again: see calls/reconcile.py.
 CALL_VAR, PARTY_VAR, STEP_VAR = "CALLCTL_CALL", "CALLCTL_PARTY", "CALLCTL_STEP"
+TRANSFER_VAR = "CALLCTL_TRANSFER"  # a transfer's stage, on its transferee (transfers/marks.py)
 PROMPT_GUARD_S = 600  # a prompt whose end was never reported (events lost) stops waiting
 # A phone's transfer (REFER) on a leg we originate comes to callctl as an ARI event, as
 # the dialplan sets it for callers: else Asterisk's core transfers it on its own, through
@@ -182,16 +183,17 @@ class CallContext:
         """Where the caller is (menu, voicemail), kept on the channel for a restart."""
         await self._caller_request(self.s.ari.set_variable(self.caller, STEP_VAR, value))
 
-    async def start_waiting(self) -> None:
+    async def start_waiting(self, playback_id: str | None = None) -> None:
         """What the caller hears while people ring: ringback (180 before an answer, an
-        in-band tone after one) or, if the scheme says so, music on hold."""
+        in-band tone after one, as `playback_id` if given) or, if the scheme says so,
+        music on hold."""
         if self._waiting is not None:
             return
         if self.music_on_hold:
             await self.answer()
             await self.moh()
         elif self.caller_up:
-            self._waiting = new_id("pb")
+            self._waiting = playback_id or new_id("pb")
             await self._caller_request(self.s.ari.play(self.caller, "tone:ring",
                                                        self._waiting))
         else:
@@ -201,6 +203,11 @@ class CallContext:
                 # phone rings ~1.5 ms earlier); stop_waiting collects it.
                 self.caller_ringing = True
                 self._ringback = asyncio.ensure_future(self.quiet(self._ring()))
+
+    def waiting_since_restart(self, waiting: str | None) -> None:
+        """What a restarted daemon found the caller hearing ("moh", a ringback playback id):
+        stop_waiting stops it."""
+        self._waiting = waiting
 
     async def _ring(self) -> None:
         try:

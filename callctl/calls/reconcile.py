@@ -7,6 +7,9 @@ CALLCTL_STEP while it is in a menu or voicemail, and bridges list their members.
 
 - a caller bridged with one of its legs: the call is adopted and carried to its end;
 - a caller alone in its call's bridge (the person hung up meanwhile): left to outage.py;
+- a caller in the middle of a transfer (its CALLCTL_TRANSFER stage mark): the transfer goes
+  on, with the transferer, recipient and ringing phones Asterisk still has
+  (transfers/resume.py);
 - a caller recording a voicemail: the recording is waited for and kept;
 - a caller in a menu or a queue: the call goes on from that menu, or in that queue at its
   place in line; any other caller still in the app (ringing): the call starts again;
@@ -18,10 +21,12 @@ from collections import defaultdict
 
 from .. import log
 from ..pbx.events import synthetic_destroyed
-from .context import CALL_VAR, LEG_PREFIX, PARTY_VAR, STEP_VAR
+from ..domain.transfer_restart import TransferMark
+from .context import CALL_VAR, LEG_PREFIX, PARTY_VAR, STEP_VAR, TRANSFER_VAR
 from .model import Bridge, Leg
 from .router import CALL_KINDS, Router
 from .session import CallSession, endpoint_of
+from .transfers.resume import adopt
 
 
 def channel_var(channel: dict, name: str) -> str:
@@ -81,6 +86,12 @@ async def reconcile(router: Router) -> None:
             kept_bridges.add(bridge.id)
             router.own(leg.channel_id, session.ctx)
             router.start(session, session.run_adopted(leg))
+            continue
+        mark = TransferMark.decode(channel_var(channel, TRANSFER_VAR))
+        if mark is not None:
+            held = adopt(router, channel, args, mark, legs, bridge_of)
+            kept |= held
+            kept_bridges |= held
             continue
         step = channel_var(channel, STEP_VAR)
         session = CallSession(router.s, router, channel, *args, resumed=True, resume_at=step)

@@ -4,7 +4,7 @@ context.ARI_TRANSFERS) set PJSIP_TRANSFER_HANDLING()=ari-only on every channel c
 serves. Without that, Asterisk's core would carry a REFER out itself, with Local channels
 callctl knows nothing of.
 
-Blind (Refer-To: an extension or number): a transfer like any other (transfers.py),
+Blind (Refer-To: an extension or number): a transfer like any other (transfers/),
 with the phone told how it goes. Attended (Refer-To with Replaces): the phone already made
 the consultation itself, a second call of its own: that call hands its other party over to
 this one, which bridges it with the party on hold; the phone is told, and hangs up both.

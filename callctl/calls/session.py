@@ -95,14 +95,17 @@ class CallSession:
                 outcome = "answered"
             await self._finish(outcome, detail)
 
-    async def run_adopted(self, leg: Leg) -> None:
-        """Carry a call that was already bridged when this daemon (re)connected."""
+    async def run_adopted(self, leg: Leg, transfer=None) -> None:
+        """Carry a call that was already bridged when this daemon (re)connected, or whose
+        `transfer` was under way (transfers/resume.py: it goes on first); `leg` is the one
+        the caller talked with (the transferer)."""
         self.call.legs[leg.channel_id] = leg
         self.call.answered, self.talking = leg, True
-        self.ctx.engage(leg.party)
+        if leg.state != "gone":
+            self.ctx.engage(leg.party)
         log.event("call.adopted", call=self.call.id, leg=leg.dial)
         try:
-            await hold_until_hangup(self.ctx, leg)
+            await hold_until_hangup(self.ctx, leg, transfer=transfer)
         except CallerGone:
             log.event("call.hangup", call=self.call.id, by="caller")
         except asyncio.CancelledError:

@@ -2,7 +2,7 @@
 
 Meanwhile a party who is staff can transfer the other: feature codes on the keypad
 (keypad.py), the phone's transfer button (a REFER: refer.py) or the API (desk.py); the
-transfer itself is transfers.py. The call then goes on with the new pair, as many times
+transfer itself is transfers/. The call then goes on with the new pair, as many times
 as it is transferred. `ctx.caller` is the party the call serves (its hang-up ends the
 call); `Conversation.leg` the other one.
 """
@@ -35,10 +35,15 @@ async def talk(ctx: CallContext, leg: Leg) -> None:
     await conversation.run()
 
 
-async def hold_until_hangup(ctx: CallContext, leg: Leg, served: Leg | None = None) -> None:
+async def hold_until_hangup(ctx: CallContext, leg: Leg, served: Leg | None = None,
+                            transfer=None) -> None:
     """A call already bridged (adopted after a restart): talks until a hang-up, with
-    transfers as usual."""
-    await Conversation(ctx, leg, served).run()
+    transfers as usual. `transfer`: a transfer found half done, run on the conversation
+    first (transfers/resume.py)."""
+    conversation = Conversation(ctx, leg, served)
+    if transfer is not None:
+        await transfer(conversation)
+    await conversation.run()
 
 
 class Conversation:

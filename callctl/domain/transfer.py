@@ -11,7 +11,7 @@ The states are Wazo calld's: ready -> ringback -> answered -> completed | cancel
 abandoned; `blind` is a transfer whose transferer left before the recipient answered
 (a blind transfer from the start, or an attended one completed while still ringing), and
 `failed` one whose recipient never answered after that (the transferee is then offered
-back to the transferer). Pure: the daemon (calls/transfers.py) does what a state means.
+back to the transferer). Pure: the daemon (calls/transfers/) does what a state means.
 """
 from __future__ import annotations
 

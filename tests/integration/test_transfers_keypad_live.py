@@ -154,3 +154,36 @@ def test_given_a_consultation_when_the_customer_hangs_up_then_alice_and_bob_talk
     daemon.wait_log("call.transfer_ended", call=call_id, result="abandoned")
     talk(alice, bob)
     hang_up(daemon, call_id, bob, alice)
+
+
+def test_given_bob_declines_an_attended_transfer_then_alice_has_the_customer_again(
+        daemon, staff, carrier, ari):
+    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
+    alice.send_dtmf("*2102#")
+    bob = staff["bob"].wait_incoming(timeout=5)
+    assert hears_ringback(alice)
+    bob.reject(486)  # busy here
+    daemon.wait_log("call.transfer_ended", call=call_id, result="declined")
+    talk(call, alice)
+    hang_up(daemon, call_id, alice, call)
+    assert call_log(daemon).get(call_id).answered_by == "Alice Smith"
+    (t,) = transfers_of(daemon, call_id)
+    assert (t.mode, t.result, t.recipient) == ("attended", "declined", None)
+
+
+def test_given_alice_hangs_up_while_bob_still_rings_then_the_customer_waits_and_gets_bob(
+        daemon, staff, carrier, ari):
+    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
+    alice.send_dtmf("*2102#")
+    bob = staff["bob"].wait_incoming(timeout=5)
+    assert hears_music(call)
+    alice.hangup()
+    daemon.wait_log("call.transfer", call=call_id, state="blind", on="transferer_gone")
+    assert hears_ringback(call)  # from music to ringback: it goes on as a blind transfer
+    bob.answer()
+    daemon.wait_log("call.transfer_ended", call=call_id, result="completed")
+    talk(call, bob)
+    hang_up(daemon, call_id, bob, call)
+    assert call_log(daemon).get(call_id).answered_by == "Bob Jones"
+    (t,) = transfers_of(daemon, call_id)
+    assert (t.mode, t.result, t.recipient) == ("attended", "completed", "Bob Jones")

@@ -59,3 +59,19 @@ def test_given_a_refer_to_an_offline_colleague_then_refused_and_the_call_goes_on
     talk(call, alice)
     hang_up(daemon, call_id, alice, call)
     staff["alice"].hang_up_after_transfer(True)
+
+
+def test_given_a_refer_nobody_answers_then_alice_is_told_and_has_the_customer_back(
+        daemon, staff, carrier, ari):
+    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
+    alice.transfer("102")
+    bob = staff["bob"].wait_incoming(timeout=5)
+    alice.wait_transfer_status(100)
+    bob.wait_disconnected(timeout=DAEMON_CONFIG["transfers"]["ring_timeout"] + 3)
+    alice.wait_transfer_status(603)  # the phone is told it did not work, and stays
+    daemon.wait_log("call.transfer_ended", call=call_id, result="no_answer")
+    talk(call, alice)
+    hang_up(daemon, call_id, alice, call)
+    assert call_log(daemon).get(call_id).answered_by == "Alice Smith"
+    (t,) = transfers_of(daemon, call_id)
+    assert (t.mode, t.via, t.result, t.recipient) == ("blind", "refer", "no_answer", None)

@@ -29,7 +29,8 @@ class FakeAri:
     def __init__(self):
         self.requests: list[Request] = []
         self.dispatch = None  # set by the harness: Router.dispatch
-        self.channels_up: dict[str, dict] = {}
+        self.channels_up: dict[str, dict] = {}  # what /channels lists (a restart's view)
+        self.bridges_up: list[dict] = []  # what /bridges lists
         self.prompt_seconds = 0.0
         self.hold_prompts = False
         self.playing: dict[str, str] = {}  # playback id -> channel
@@ -175,7 +176,7 @@ class FakeAri:
         return list(self.channels_up.values())
 
     async def bridges(self):
-        return []
+        return list(self.bridges_up)
 
 
 class Writes:

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import asyncio
 
-from .. import log
-from ..domain.flow import NOBODY_AVAILABLE
-from ..domain.transfer import (TERMINAL, Recipient, Refused, next_state, resolve,
+from ... import log
+from ...domain.flow import NOBODY_AVAILABLE
+from ...domain.transfer import (TERMINAL, Recipient, Refused, next_state, resolve,
                                result_of)
-from ..pbx.ari import NotFound
-from ..pbx.transfers import ANSWERED, DECLINED, PROGRESS, UNAVAILABLE, transfer_progress
-from ..store.transfers import transfer_answered, transfer_ended, transfer_started
-from .context import new_id, now
-from .model import Bridge, Leg
-from .outcome import CallerGone
-from .parties import employee_of, identity, login_of, who
-from .steps.ring import _call_waiting
+from ...pbx.ari import NotFound
+from ...pbx.transfers import ANSWERED, DECLINED, PROGRESS, UNAVAILABLE, transfer_progress
+from ...store.transfers import transfer_answered, transfer_ended, transfer_started
+from ..context import new_id, now
+from ..model import Bridge, Leg
+from ..outcome import CallerGone
+from ..parties import employee_of, identity, login_of, who
+from ..steps.ring import _call_waiting
+from .marks import mark
 
 # Synthetic events: a request of the API (desk.py), a call handing a party over (refer.py).
 TRANSFER_REQUEST, HANDOVER = "TransferRequest", "Handover"
@@ -141,8 +142,13 @@ class Transfer:
         self.legs = await self._ring(self.recipient.targets, self._shown())
         if reply is not None and not reply.done():
             reply.set_result(self.view())
-        if not self.legs:
-            await self._move("declined")
+        await self.go_on(() if self.legs else ("declined",))
+
+    async def go_on(self, missed: tuple[str, ...] = ()) -> None:
+        """From the state it is in to its end: first `missed`, events that happened
+        unseen (nobody could be rung; a restarted daemon's, see resume.py)."""
+        for event in missed:
+            await self._move(event)
         while self.state not in TERMINAL:
             await self._move(*await self._next())
         await self._after()
@@ -163,17 +169,20 @@ class Transfer:
     async def _enter(self, state: str) -> None:
         ctx, t, e = self.ctx, self.transferer, self.transferee
         self.state = state
+        # `on`, not `event`: a second event= in the line would hide the event's name
         log.event("call.transfer", call=ctx.call.id, seq=self.seq, state=state,
-                  event=self.event or "start")
+                  on=self.event or "start")
         if state == "ringback":  # the transferee on hold, the transferer hears ringback
             self.conv.keypads.consulting(t.channel_id)
+            self.ringback = new_id("pb")
+            await mark(self, ringback=self.ringback)
             ctx.music_on_hold = True
             await ctx.start_waiting()
-            self.ringback = new_id("pb")
             await ctx.quiet(ctx.s.ari.play(t.channel_id, RINGBACK, self.ringback))
         elif state == "answered":  # the transferer talks to the recipient first
             await self._stop_ringback()
             self.consult = await self._bridge([t.channel_id, self.answered.channel_id])
+            await mark(self)
             self._log_answered()
         elif state == "blind":  # the transferer leaves, the transferee hears ringback
             await self._stop_ringback()
@@ -181,7 +190,9 @@ class Transfer:
             if self.refer is None:
                 await self._release(t)
             ctx.music_on_hold = False
-            await ctx.start_waiting()
+            waiting = new_id("pb")
+            await mark(self, waiting=waiting)  # before the tone: it would hold the request
+            await ctx.start_waiting(waiting)
         elif state == "completed":
             if self.consult is None:
                 self._log_answered()
