@@ -46,7 +46,7 @@ def draw(results: dict, path: Path) -> bool:
     ok_ax.set_ylim(min(lowest, 99.0) - 0.5, 100.5)  # the 99.9 % line stays readable
     rates = sorted({s["cps"] for _, _, steps in runs for s in steps})
     for ax in (ok_ax, p99_ax):
-        ax.set_xticks(rates, [f"{r:g}" for r in rates], fontsize=7)
+        ax.set_xticks(rates, [f"{r:g}" for r in rates], fontsize=7, rotation=60)
         ax.minorticks_off()
         ax.grid(True, linewidth=0.3)
     p99_ax.legend(fontsize=7, loc="upper left")

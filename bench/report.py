@@ -34,9 +34,8 @@ def markdown(r: dict) -> str:
              "dialplan (`Dial(PJSIP/<phone>)`), measured in the same run on the same sandbox "
              "and the same phone. *plain* and *callctl* calls are interleaved while the daemon "
              "runs; *plain alone* is measured at the end on the same Asterisk restarted "
-             "without callctl's Stasis app, whose subscription to every PJSIP endpoint loads "
-             "Asterisk even for calls the daemon never handles. "
-             "Method: [bench/README.md](../README.md).", "",
+             "without callctl's Stasis app, to show that the daemon costs nothing to calls "
+             "it never handles. Method: [bench/README.md](../README.md).", "",
              "| figure | plain alone | plain | callctl | callctl adds |", "|---|---|---|---|---|"]
     for key, label in (("p1", "1 at a time"), ("p1_c20", "20 concurrent")):
         p = r.get(key)
