@@ -87,19 +87,17 @@ class SippLab:
              "-d", str(hold_ms), "-timer_resol", "1", "-recv_timeout", str(CALL_TIMEOUT_MS),
              "-timeout", f"{seconds:.0f}s", "-nostdin", "-trace_rtt", "-rtt_freq", "1",
              "-trace_stat", "-stf", "stat.csv", "-fd", "1", "-trace_err"],
-            cwd=run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=run, stdout=subprocess.DEVNULL, stderr=(run / "stderr.txt").open("wb"))
         started = time.perf_counter()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
         setup = [float(row["response_time_ms"]) for f in run.glob("*_rtt.csv")
-                 for row in csv.DictReader(f.open(), delimiter=";") if row.get("rtd_no") == "1"
-                 or row.get("rtd_no") == "setup"]
-        last = {}
-        for f in run.glob("*.csv"):
-            if f.name == "stat.csv":
-                rows = list(csv.DictReader(f.open(), delimiter=";"))
-                last = rows[-1] if rows else {}
+                 for row in csv.DictReader(f.open(), delimiter=";")
+                 if row.get("rtd_no") in ("1", "setup")]  # the scenario's one response time
+        stat = run / "stat.csv"
+        rows = list(csv.DictReader(stat.open(), delimiter=";")) if stat.exists() else []
+        last = rows[-1] if rows else {}
         errors = [line for f in run.glob("*_errors.log")
                   for line in f.read_text(errors="replace").splitlines() if line.strip()]
         counts = {k[:-3]: int(v) for k, v in last.items()
@@ -109,7 +107,8 @@ class SippLab:
         return {"setup_ms": setup, "ok": counts.get("SuccessfulCall", 0),
                 "failed": counts.get("FailedCall", 0), "placed": counts.get("OutgoingCall", 0),
                 "retransmissions": counts.get("Retransmissions", 0), "errors": failed,
-                "exit": proc.returncode, "error_sample": errors[:40], "stderr": proc.stderr.read().decode()[-300:],
+                "exit": proc.returncode, "error_sample": errors[:40],
+                "stderr": (run / "stderr.txt").read_text(errors="replace")[-300:],
                 "generator_cpu_pct": round(100 * (usage.ru_utime + usage.ru_stime) / wall)}
 
     def settle(self) -> dict:
