@@ -9,7 +9,7 @@ from callctl.calls.desk import TransferDesk
 from callctl.calls.router import Router
 from callctl.calls.transfers import Busy
 from callctl.domain.catalog import Catalog
-from callctl.domain.directory import CompanyNumber, Department, Directory, Employee, Presence
+from callctl.domain.directory import CompanyNumber, Department, Directory, Employee
 from callctl.domain.outgoing import CallerIdRule, OutgoingPolicy
 from callctl.domain.transfer import Refused
 from tests.support.fake_ari import FakeAri, services
@@ -60,6 +60,14 @@ class Harness:
                 await self.ari.wait("POST", "/addChannel",
                                     len(self.ari.find("POST", "/addChannel")) + 1)
         await asyncio.wait_for(seen(), timeout)
+
+    async def attended_to_bob(self) -> tuple:
+        """A call Alice answers, then keys `*2102#`: (the session, Alice's leg, Bob's
+        ringing leg)."""
+        session = self.call()
+        alice = await self.talking(session)
+        self.keys(alice, "*2102#")
+        return session, alice, await self.leg_to("PJSIP/bob")
 
     def keys(self, channel, digits):
         for digit in digits:
@@ -156,10 +164,7 @@ async def test_given_the_transfer_prompt_playing_when_the_number_is_keyed_then_i
 
 
 async def test_given_attended_when_completed_by_keypad_then_caller_and_bob_talk(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     await h.ari.wait("POST", f"/channels/{CUSTOMER}/moh")  # the caller on hold
     assert [r for r in h.ari.find("POST", f"/channels/{alice}/play")
             if r.params["media"] == "tone:ring"]  # Alice hears ringback
@@ -180,10 +185,7 @@ async def test_given_attended_when_completed_by_keypad_then_caller_and_bob_talk(
 
 
 async def test_given_attended_when_cancelled_by_keypad_then_back_to_the_caller(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     h.ari.answer_leg(bob)
     await h.bridged(alice, bob)
     h.keys(alice, "*1")
@@ -196,10 +198,7 @@ async def test_given_attended_when_cancelled_by_keypad_then_back_to_the_caller(h
 
 
 async def test_given_attended_when_nobody_answers_then_back_to_the_caller(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     await h.ari.wait("DELETE", f"/channels/{bob}", timeout=3)  # 1 s ring time
     await h.bridged(CUSTOMER, alice)
     h.ari.hang_up(alice)
@@ -209,10 +208,7 @@ async def test_given_attended_when_nobody_answers_then_back_to_the_caller(h):
 
 
 async def test_given_attended_when_the_recipient_declines_then_back_to_the_caller(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     h.ari.hang_up(bob, cause=17)
     await h.bridged(CUSTOMER, alice)
     h.ari.hang_up(CUSTOMER)
@@ -221,10 +217,7 @@ async def test_given_attended_when_the_recipient_declines_then_back_to_the_calle
 
 
 async def test_given_attended_when_the_transferer_hangs_up_while_ringing_then_blind(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     await h.ari.wait("POST", f"/channels/{CUSTOMER}/moh")
     h.ari.hang_up(alice)
     await h.ari.wait("DELETE", f"/channels/{CUSTOMER}/moh")  # from music to ringback
@@ -237,15 +230,13 @@ async def test_given_attended_when_the_transferer_hangs_up_while_ringing_then_bl
 
 
 async def test_given_a_consultation_when_the_caller_hangs_up_then_it_goes_on_as_a_call(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     h.ari.answer_leg(bob)
     await h.bridged(alice, bob)
     h.ari.hang_up(CUSTOMER)
     await h.ari.wait("DELETE", "/moh")  # the consultation goes on: no music for anyone
-    await asyncio.sleep(0.05)
+    h.keys(alice, "5")  # no code: it reaches Bob, so the call still serves them after that
+    await h.ari.wait("POST", f"/channels/{bob}/dtmf")
     assert not session.task.done()  # Alice and Bob talk on
     assert not h.ari.find("DELETE", f"/channels/{bob}")
     h.ari.hang_up(bob)
