@@ -4,8 +4,8 @@ import pytest
 
 from .conftest import CUSTOMER
 from .test_first_call import audible, call_log
-from .transfer_kit import (DEPARTMENT, company, customer_to_alice, hang_up,  # noqa: F401
-                           hears_music, hears_ringback, staff, talk, transfers_of)
+from .transfer_kit import (DEPARTMENT, alice_keys_bob, company, customer_to_alice,  # noqa: F401
+                           hang_up, hears_music, hears_ringback, staff, talk, transfers_of)
 
 pytestmark = pytest.mark.integration
 DAEMON_CONFIG = {"transfers": {"ring_timeout": 6}}
@@ -14,9 +14,7 @@ DAEMON_CONFIG = {"transfers": {"ring_timeout": 6}}
 def consulting(daemon, staff, carrier):
     """Alice, talking to a customer, keys an attended transfer to Bob, who answers:
     (the customer's call, Alice's, Bob's, the call id)."""
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     bob.answer()
     daemon.wait_log("call.transfer_answered", call=call_id)
     return call, alice, bob, call_id
@@ -46,9 +44,7 @@ def test_given_a_customer_with_alice_when_she_keys_blind_to_bob_then_they_talk(
 
 def test_given_alice_keys_attended_when_she_completes_then_the_customer_talks_to_bob(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     assert bob.remote_user == "101"  # Bob sees Alice calling, not the customer
     assert hears_music(call)  # the customer waits on hold
     assert hears_ringback(alice)  # Alice hears Bob's phone ring
@@ -96,9 +92,7 @@ def test_given_a_blind_transfer_to_the_department_when_carol_answers_then_she_ha
 
 def test_given_a_blind_transfer_nobody_takes_then_alice_rings_again_and_has_it_back(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("##102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "##")
     alice.wait_disconnected()
     assert hears_ringback(call)
     bob.wait_disconnected(timeout=DAEMON_CONFIG["transfers"]["ring_timeout"] + 3)
@@ -129,9 +123,7 @@ def test_given_an_offline_colleague_when_keyed_then_refused_and_the_call_goes_on
 
 def test_given_a_consultation_nobody_answers_then_alice_has_the_customer_again(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     bob.wait_disconnected(timeout=DAEMON_CONFIG["transfers"]["ring_timeout"] + 3)
     daemon.wait_log("call.transfer_ended", call=call_id, result="no_answer")
     talk(call, alice)
@@ -158,9 +150,7 @@ def test_given_a_consultation_when_the_customer_hangs_up_then_alice_and_bob_talk
 
 def test_given_bob_declines_an_attended_transfer_then_alice_has_the_customer_again(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     assert hears_ringback(alice)
     bob.reject(486)  # busy here
     daemon.wait_log("call.transfer_ended", call=call_id, result="declined")
@@ -173,9 +163,7 @@ def test_given_bob_declines_an_attended_transfer_then_alice_has_the_customer_aga
 
 def test_given_alice_hangs_up_while_bob_still_rings_then_the_customer_waits_and_gets_bob(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     assert hears_music(call)
     alice.hangup()
     daemon.wait_log("call.transfer", call=call_id, state="blind", on="transferer_gone")

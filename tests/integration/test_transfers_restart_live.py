@@ -8,8 +8,8 @@ import signal
 import pytest
 
 from .test_first_call import call_log
-from .transfer_kit import (company, customer_to_alice, hang_up, hears_music,  # noqa: F401
-                           hears_ringback, staff, talk, transfers_of)
+from .transfer_kit import (alice_keys_bob, company, customer_to_alice, hang_up,  # noqa: F401
+                           hears_music, hears_ringback, staff, talk, transfers_of)
 
 pytestmark = pytest.mark.integration
 # Long enough for the recipient to ring through a kill and a restart.
@@ -35,9 +35,7 @@ def logged(daemon, call_id, answered_by, result="completed", mode="attended", vi
 
 def test_given_the_caller_on_hold_while_bob_rings_when_killed_then_bob_answers_and_gets_it(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     assert hears_music(call)  # on hold (the stage is marked before the music starts)
     restart(daemon, call_id, stage="ringback", state="ringback", ringing="1")
     assert hears_music(call) and hears_ringback(alice, CADENCE_S)  # as before: Bob rings
@@ -56,9 +54,7 @@ def test_given_the_caller_on_hold_while_bob_rings_when_killed_then_bob_answers_a
 
 def test_given_the_caller_on_hold_when_bob_declines_while_killed_then_back_to_alice(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     assert hears_music(call)
     daemon.stop(signal.SIGKILL)
     bob.reject(486)  # while nobody watched
@@ -74,9 +70,7 @@ def test_given_the_caller_on_hold_when_bob_declines_while_killed_then_back_to_al
 
 def test_given_a_consultation_when_killed_then_they_talk_on_and_alice_goes_back(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("*2102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "*2")
     bob.answer()
     daemon.wait_log("call.transfer_answered", call=call_id)
     talk(alice, bob)
@@ -98,9 +92,7 @@ def test_given_a_consultation_when_killed_then_they_talk_on_and_alice_goes_back(
 
 def test_given_a_blind_transfer_ringing_when_killed_then_bob_answers_and_gets_the_caller(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("##102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "##")
     alice.wait_disconnected()
     assert hears_ringback(call)
     restart(daemon, call_id, stage="blind", state="blind", ringing="1")
@@ -132,9 +124,7 @@ def test_given_a_refer_ringing_when_killed_then_bob_answers_and_alice_s_phone_is
 
 def test_given_a_completed_transfer_when_killed_then_caller_and_bob_talk_on(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("##102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "##")
     bob.answer()
     daemon.wait_log("call.transfer_ended", call=call_id, result="completed")
     talk(call, bob)
@@ -150,9 +140,7 @@ def test_given_a_completed_transfer_when_killed_then_caller_and_bob_talk_on(
 
 def test_given_a_blind_transfer_bob_declines_while_killed_then_alice_rings_again_and_has_it(
         daemon, staff, carrier, ari):
-    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
-    alice.send_dtmf("##102#")
-    bob = staff["bob"].wait_incoming(timeout=5)
+    call, alice, call_id, bob = alice_keys_bob(carrier, staff, daemon, "##")
     alice.wait_disconnected()
     daemon.stop(signal.SIGKILL)
     bob.hangup()  # declined while nobody watched

@@ -62,6 +62,14 @@ def customer_to_alice(carrier, staff, daemon):
     return call, ringing, answered["call"]
 
 
+def alice_keys_bob(carrier, staff, daemon, code: str):
+    """A customer's call Alice answered; she keys `code` 102 #: Bob's phone rings.
+    (the customer's call, Alice's, the call id, Bob's)."""
+    call, alice, call_id = customer_to_alice(carrier, staff, daemon)
+    alice.send_dtmf(f"{code}102#")
+    return call, alice, call_id, staff["bob"].wait_incoming(timeout=5)
+
+
 def talk(a, b, fa=1000, fb=1600):
     """`a` and `b` hear each other (each plays a tone of its own)."""
     a.play_tone(fa)
