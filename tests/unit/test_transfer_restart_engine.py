@@ -8,7 +8,7 @@ from callctl.calls.context import CALL_VAR, PARTY_VAR, TRANSFER_VAR
 from callctl.calls.reconcile import reconcile
 from callctl.domain.transfer_restart import TransferMark
 
-from .test_transfer_engine import CUSTOMER, Harness, h  # noqa: F401
+from .test_transfer_engine import CUSTOMER, h  # noqa: F401
 
 ALICE, BOB = "callctl-c1-aaaa0001", "callctl-c1-bbbb0002"
 CONSULT = "callctl-br-consult"
@@ -62,10 +62,7 @@ def results(h):
 # --- the marks -------------------------------------------------------------------------------
 
 async def test_given_attended_when_it_waits_then_each_stage_is_marked_before_any_tone(h):
-    session = h.call()
-    alice = await h.talking(session)
-    h.keys(alice, "*2102#")
-    bob = await h.leg_to("PJSIP/bob")
+    session, alice, bob = await h.attended_to_bob()
     await h.ari.wait("POST", f"/channels/{CUSTOMER}/moh")
     (ringback,) = marks(h)
     assert (ringback.stage, ringback.seq, ringback.mode, ringback.via, ringback.transferer,
