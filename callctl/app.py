@@ -164,6 +164,7 @@ class Daemon:
             if exc.status not in (400, 404, 422):  # 422: was not subscribed
                 raise
         await self.seed_presence()
+        self.services.bridges.forget()  # the reconcile destroys those Asterisk still has
         await reconcile(self.router)
         self.outage.after_connect()  # the call log catches up with what Asterisk did
         self.mailroom.start_sweep()
@@ -328,6 +329,7 @@ class Daemon:
                            ("notices", self.notices.close()), ("crm", self.crm.close()),
                            ("webhooks", self.webhooks.close()),
                            ("call_log", asyncio.to_thread(self.recorder.close)),
+                           ("bridges", self.services.bridges.close()),
                            ("ari", self.ari.close()), ("http", http.cleanup())):
             try:
                 await asyncio.wait_for(work, STOP_PART_S)

@@ -21,6 +21,7 @@ from ..domain.flow import Prompt, Step, Target
 from ..domain.keypad import FeatureCodes
 from ..domain.outgoing import OutgoingPolicy
 from ..pbx.ari import AriError, NotFound
+from ..pbx.bridges import BridgePool
 from ..pbx.dial import dial_string
 from ..pbx.events import Event
 from ..pbx.transfers import add_absorbing
@@ -45,6 +46,7 @@ LEG_PREFIX = "callctl-"  # ids of the channels, bridges, playbacks this daemon c
 # so a restarted daemon finds each call's parts again: see calls/reconcile.py.
 CALL_VAR, PARTY_VAR, STEP_VAR = "CALLCTL_CALL", "CALLCTL_PARTY", "CALLCTL_STEP"
 TRANSFER_VAR = "CALLCTL_TRANSFER"  # a transfer's stage, on its transferee (transfers/marks.py)
+BRIDGE_TRIES = 3  # idle bridges tried for a call before giving up (see connect)
 PROMPT_GUARD_S = 600  # a prompt whose end was never reported (events lost) stops waiting
 # A phone's transfer (REFER) on a leg we originate comes to callctl as an ARI event, as
 # the dialplan sets it for callers: else Asterisk's core transfers it on its own, through
@@ -75,6 +77,11 @@ class Services:
     queues: object | None = None  # calls/queues.py: who waits where, and offers
     codes: FeatureCodes = FeatureCodes()  # transfers from the keypad
     transfer_ring_s: int = 20  # how long a transfer's recipient rings
+    bridges: BridgePool | None = None  # empty bridges for the next call (one per ARI)
+
+    def __post_init__(self):
+        if self.bridges is None:
+            self.bridges = BridgePool(self.ari)
 
 
 def now() -> datetime:
@@ -93,6 +100,7 @@ class CallContext:
         self.caller = call.id
         self.talk = None  # the talk phase, once someone answered (talk.py)
         self.absorb: set[str] = set()  # channels whose digits are the daemon's (keypad.py)
+        self.relayed: set[str] = set()  # others whose digits the bridge absorbs: sent on
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.caller_alive = True
         self.caller_up = False  # answered (by us): media steps need it, prompts bill it
@@ -368,22 +376,39 @@ class CallContext:
     async def connect(self, leg: Leg) -> None:
         """Caller and `leg` talk: answered, in a mixing bridge of the call's own."""
         await self.stop_waiting()
-        bridge = Bridge(new_id("br"))
+        answered, bridge_id = await asyncio.gather(self.answer(), self.s.bridges.take(),
+                                                   return_exceptions=True)
+        if isinstance(bridge_id, BaseException):
+            raise bridge_id
+        bridge = self._own_bridge(bridge_id)  # before anything can fail: _finish ends it
+        if isinstance(answered, BaseException):
+            raise answered
+        for attempt in range(BRIDGE_TRIES):
+            try:
+                return await self.join(bridge, [self.caller, leg.channel_id])
+            except NotFound as exc:  # 404 is the bridge: an idle one destroyed behind our
+                if exc.status != 404 or attempt == BRIDGE_TRIES - 1:  # back (ops): the next
+                    raise
+            del self.call.bridges[bridge.id]
+            bridge = self._own_bridge(await self.s.bridges.take())
+
+    def _own_bridge(self, bridge_id: str) -> Bridge:
+        bridge = Bridge(bridge_id)
         self.call.bridges[bridge.id] = bridge
         self.router.own(bridge.id, self)
-        await asyncio.gather(self.answer(),
-                             self.s.ari.create_bridge(bridge.id, f"call {self.call.id}"))
-        await self.join(bridge, [self.caller, leg.channel_id])
+        return bridge
 
     async def join(self, bridge: Bridge, channels: list[str]) -> None:
-        """Into `bridge`; the digits of channels in `absorb` (staff) stay off it."""
-        keypads = [c for c in channels if c in self.absorb]
-        others = [c for c in channels if c not in self.absorb]
-        adds = [add_absorbing(self.s.ari, bridge.id, keypads)] if keypads else []
-        if others:
-            adds.append(self.s.ari.add_to_bridge(bridge.id, others))
-        await asyncio.gather(*adds)
-        bridge.members.update(channels)
+        """Into `bridge`, in one request. If one of them is staff, everyone's digits stay
+        off the bridge: staff keys are read for feature codes (keypad.py), the others' are
+        sent on by the daemon (`relayed`)."""
+        bridge.members.update(channels)  # before: a refused add may still have added some
+        if any(c in self.absorb for c in channels):
+            self.relayed.update(c for c in channels if c not in self.absorb)
+            await add_absorbing(self.s.ari, bridge.id, channels)
+        else:
+            self.relayed.difference_update(channels)
+            await self.s.ari.add_to_bridge(bridge.id, channels)
 
     # -- the world and the log ------------------------------------------------------------------
 

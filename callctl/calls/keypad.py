@@ -1,7 +1,8 @@
 """The keypads of a call's staff parties while they talk: their digits are kept off the
 bridge (absorbDTMF, see CallContext.join) and read for feature codes (domain/keypad.py);
 digits that are no code are sent on to whoever they talk to, a little late, as Asterisk
-does with its own feature codes. A customer's digits are not read: they pass as usual.
+does with its own feature codes. A customer's digits are not read: the daemon sends them
+on at once (the bridge keeps everyone's digits off when one party is staff).
 """
 from __future__ import annotations
 
@@ -41,7 +42,11 @@ class Keypads:
     async def press(self, ev: Event) -> list[Action]:
         """A digit of `ev.channel_id`: what it decides besides the digits sent on."""
         pad = self.pads.get(ev.channel_id)
-        if pad is None or not ev.digit:
+        if not ev.digit:
+            return []
+        if pad is None:  # a customer's digit, kept off the bridge with everyone's: on it goes
+            if ev.channel_id in self.ctx.relayed:
+                await self._send_on(ev.channel_id, [Forward(ev.digit)])
             return []
         return await self._send_on(ev.channel_id, pad.press(ev.digit, self.ctx.loop_time()))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 
 from .. import log
 from ..pbx.events import Event
@@ -11,6 +12,7 @@ from .context import LEG_PREFIX, Services
 from .session import CallSession
 
 CALL_KINDS = ("inbound", "internal")
+LEFT_MEMORY = 4096  # channels that left Stasis lately, remembered for `left`
 
 
 class Router:
@@ -20,6 +22,8 @@ class Router:
         self.sessions: set[CallSession] = set()
         self._tasks: set[asyncio.Task] = set()
         self._destroyed: dict[str, asyncio.Future] = {}  # channel id -> its end, awaited
+        self._leaving: dict[str, asyncio.Future] = {}  # channel id -> its StasisEnd, awaited
+        self._left: OrderedDict[str, None] = OrderedDict()  # the last StasisEnds, in order
 
     # -- ownership ----------------------------------------------------------------------------
 
@@ -42,6 +46,21 @@ class Router:
         for c in channel_ids:
             self._destroyed.pop(c, None)
 
+    def left(self, channel_ids) -> list[asyncio.Future]:
+        """Futures done when each channel has left Stasis (and with it any bridge), at once
+        for those that left lately; `forget_left` them once awaited."""
+        loop, out = asyncio.get_running_loop(), []
+        for c in channel_ids:
+            future = self._leaving.setdefault(c, loop.create_future())
+            if c in self._left and not future.done():
+                future.set_result(None)
+            out.append(future)
+        return out
+
+    def forget_left(self, channel_ids) -> None:
+        for c in channel_ids:
+            self._leaving.pop(c, None)
+
     def forget(self, session: CallSession) -> None:
         self.sessions.discard(session)
         for key in [k for k, owner in self._owner.items()
@@ -54,6 +73,8 @@ class Router:
         """Never blocks: an event is queued for its call, or starts one."""
         if ev.type == "ChannelDestroyed" and ev.channel_id in self._destroyed:
             self._destroyed.pop(ev.channel_id).set_result(None)
+        elif ev.type == "StasisEnd" and ev.channel_id:
+            self._ended(ev.channel_id)
         for key in (ev.playback_id, ev.recording, ev.channel_id, ev.bridge_id):
             owner = self._owner.get(key) if key else None
             if owner is not None:
@@ -71,6 +92,14 @@ class Router:
             log.event("call.unexpected", logging.WARNING, channel=ev.channel_id,
                       args=",".join(ev.args))
             self.spawn(self.s.ari.hangup(ev.channel_id))
+
+    def _ended(self, channel_id: str) -> None:
+        self._left[channel_id] = None
+        if len(self._left) > LEFT_MEMORY:
+            self._left.popitem(last=False)
+        future = self._leaving.get(channel_id)
+        if future is not None and not future.done():
+            future.set_result(None)
 
     def start(self, session: CallSession, runner=None) -> None:
         self.sessions.add(session)

@@ -223,22 +223,25 @@ class CallSession:
     async def _finish(self, outcome: str, detail: str | None) -> None:
         ctx, call, ari = self.ctx, self.call, self.s.ari
         doomed: list[str] = []
+        bridged = {c for bridge in call.bridges.values() for c in bridge.members}
         try:
             if not self.keep_up:
                 await ctx.drop(call.ringing(), "cancelled")
                 doomed = [leg.channel_id for leg in call.live()]
+                left = self.router.left(bridged)  # asked first: a StasisEnd may be near
                 if self.handoff and ctx.caller_alive:
                     await ctx.quiet(ari.continue_in_dialplan(
                         ctx.caller, self.s.fallback_context, call.dialled))
                 elif ctx.caller_alive:
                     await ctx.quiet(ari.hangup(ctx.caller, cause=ctx.hangup_cause))
                 gone = self.router.destroyed(doomed)
-                await asyncio.gather(*(ctx.quiet(ari.hangup(c)) for c in doomed),
-                                     *(ctx.quiet(ari.destroy_bridge(b)) for b in call.bridges))
-                if gone:  # a queue would otherwise offer the next caller to a phone that
-                    await asyncio.wait(gone, timeout=LEGS_GONE_S)  # still has this call
+                await asyncio.gather(*(ctx.quiet(ari.hangup(c)) for c in doomed))
+                if gone or left:  # a queue would otherwise offer the next caller to a phone
+                    await asyncio.wait(gone + left, timeout=LEGS_GONE_S)  # with this call
+                await self._release_bridges(left)
         finally:
             self.router.forget_destroyed(doomed)
+            self.router.forget_left(bridged)
             ctx.release_all()
         if not self.keep_up:
             ctx.record(CallLog.ended, call.id, outcome, now(), detail,
@@ -250,6 +253,16 @@ class CallSession:
         if not self.keep_up:  # once the record is written: readers (pages too) rely on it
             self.s.events.ended(call, outcome)
             log.event("call.ended", call=call.id, outcome=outcome, detail=detail)
+
+
+    async def _release_bridges(self, left: list[asyncio.Future]) -> None:
+        """Empty bridges go back to the pool; one that someone may still be in (a channel
+        that did not leave Stasis in time) is destroyed."""
+        empty = all(f.done() for f in left)
+        bridges, pool = list(self.call.bridges), self.s.bridges
+        await asyncio.gather(*(self.ctx.quiet(pool.give(b) if empty
+                                              else self.s.ari.destroy_bridge(b))
+                               for b in bridges))
 
 
 def resume_from(ctx, steps: tuple, marker: str) -> tuple:

@@ -134,3 +134,34 @@ def test_given_an_answer_when_the_caller_hangs_up_at_that_moment_then_all_is_tor
     ringing.wait_disconnected()
     daemon.wait_log("call.ended", call=started["call"])
     ari.assert_clean()
+
+
+def test_given_two_calls_in_a_row_when_answered_then_one_bridge_serves_both_and_goes_at_stop(
+        daemon, registered, carrier, ari):
+    """An empty bridge is kept for the next call (two ARI requests a call fewer); the next
+    call hears only itself, the customer's keys still reach the employee, and a stopped
+    daemon leaves no bridge behind."""
+    kept = []
+    for n, tone in enumerate((1000, 1400)):
+        call, answered = connect(carrier, registered["alice"])
+        started = daemon.wait_log("call.answered", employee="Alice Smith")
+        (bridge,) = ari.bridges()
+        assert set(bridge["channels"]) == {started["call"], *(c["id"] for c in ari.channels()
+                                                              if c["id"] != started["call"])}
+        kept.append(bridge["id"])
+        call.play_tone(tone)
+        assert answered.hears_tone(tone) and not answered.hears_tone(1000 if n else 1400)
+        call.send_dtmf(f"{n}#")  # no feature code: passed on by the daemon as it came
+        registered["alice"].lab.wait_for(lambda: answered.dtmf_received == f"{n}#", 5)
+        assert answered.dtmf_received == f"{n}#"
+        call.hangup()
+        answered.wait_disconnected()
+        daemon.wait_log("call.ended", call=started["call"], outcome="answered")
+        ari.assert_clean()
+        assert [b["id"] for b in ari.get("/bridges")] == [bridge["id"]]  # empty, kept
+    assert kept[0] == kept[1]
+    assert daemon.stop() == 0
+    try:
+        assert ari.get("/bridges") == []
+    finally:
+        daemon.start()

@@ -36,6 +36,7 @@ class FakeAri:
         self.playing: dict[str, str] = {}  # playback id -> channel
         self.fail_originate: set[str] = set()  # endpoints refused with 400
         self.gone_on_add = False  # addChannel answers 400 "Channel not found"
+        self.gone_bridges: set[str] = set()  # addChannel answers 404 "Bridge not found"
         self._changed = asyncio.Event()
 
     # -- what the test sees -------------------------------------------------------------------
@@ -66,8 +67,8 @@ class FakeAri:
             await self.wait("POST", "/channels", len(self.find("POST", "/channels")) + 1)
 
     def members(self) -> list[set[str]]:
-        """The channels added to each bridge, in the order the bridges got their first:
-        a staff phone is added on its own request (its digits kept off the bridge)."""
+        """The channels added to each bridge, in the order the bridges got their first
+        (a bridge the pool hands on to a later call: the channels of both)."""
         added: dict[str, set[str]] = {}
         for r in self.find("POST", "/addChannel"):
             added.setdefault(r.path, set()).update(r.params["channel"].split(","))
@@ -110,9 +111,15 @@ class FakeAri:
 
     async def request(self, method, path, *, params=None, body=None):
         self._log(method, path, **(params or {}))
-        if self.gone_on_add and path.endswith("/addChannel"):
-            raise NotFound(400, method, path, "Channel not found")
+        if path.endswith("/addChannel"):
+            self._adding(path)
         return None
+
+    def _adding(self, path):
+        if self.gone_on_add:
+            raise NotFound(400, "POST", path, "Channel not found")
+        if path.split("/")[2] in self.gone_bridges:
+            raise NotFound(404, "POST", path, "Bridge not found")
 
     async def quietly(self, method, path, **kwargs):
         self._log(method, path, **(kwargs.get("params") or {}))
@@ -127,8 +134,10 @@ class FakeAri:
 
     async def hangup(self, channel_id, reason="normal", cause=None):
         self._log("DELETE", f"/channels/{channel_id}", reason=reason, cause=cause)
-        # As Asterisk does, a little later: the channel is destroyed.
-        asyncio.get_running_loop().call_soon(self.emit, {
+        # As Asterisk does, a little later: the channel leaves Stasis and is destroyed.
+        loop = asyncio.get_running_loop()
+        loop.call_soon(self.emit, {"type": "StasisEnd", "channel": {"id": channel_id}})
+        loop.call_soon(self.emit, {
             "type": "ChannelDestroyed", "cause": 16, "channel": {"id": channel_id}})
 
     async def answer(self, channel_id):
@@ -166,8 +175,7 @@ class FakeAri:
 
     async def add_to_bridge(self, bridge_id, channel_ids):
         self._log("POST", f"/bridges/{bridge_id}/addChannel", channel=",".join(channel_ids))
-        if self.gone_on_add:
-            raise NotFound(400, "POST", f"/bridges/{bridge_id}/addChannel", "Channel not found")
+        self._adding(f"/bridges/{bridge_id}/addChannel")
 
     async def destroy_bridge(self, bridge_id):
         self._log("DELETE", f"/bridges/{bridge_id}")

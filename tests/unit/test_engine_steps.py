@@ -65,8 +65,8 @@ async def test_given_two_legs_when_one_answers_then_bridged_and_the_other_cancel
     session = h.call("300")
     alice, bob = await h.leg_to("PJSIP/alice"), await h.leg_to("PJSIP/bob")
     h.ari.answer_leg(bob)
-    await h.ari.wait("POST", "/addChannel", 2)  # a staff phone joins on its own (keypad.py)
-    assert h.ari.members() == [{CALLER, bob}]
+    add = await h.ari.wait("POST", "/addChannel")  # both at once, digits kept off (keypad.py)
+    assert add.params["absorbDTMF"] and h.ari.members() == [{CALLER, bob}]
     assert h.ari.find("DELETE", f"/channels/{alice}")  # the other leg stops ringing
     assert h.s.busy.busy("Bob Jones")
     h.ari.hang_up(CALLER)
@@ -144,6 +144,62 @@ async def test_given_a_hangup_racing_the_answer_when_bridging_then_no_crash(h):
     h.ari.hang_up(CALLER)
     _, outcome, *_ = await h.ended(session)
     assert outcome == "answered" and not session.task.exception()
+
+
+async def test_given_a_call_that_ended_when_the_next_is_answered_then_its_bridge_is_reused(h):
+    first = h.call("300", "c1")
+    h.ari.answer_leg(await h.leg_to("PJSIP/alice"))
+    add = await h.ari.wait("POST", "/addChannel")
+    h.ari.hang_up("c1")  # the leg is hung up by the daemon: both leave, the bridge is empty
+    await h.ended(first)
+    assert not [p for p in h.ari.paths("DELETE") if p.startswith("/bridges/")]
+    second = h.call("300", "c2")
+    h.ari.answer_leg(await h.leg_to("PJSIP/alice", 2))
+    again = await h.ari.wait("POST", "/addChannel", 2)
+    created = [p for p in h.ari.paths("POST") if p.startswith("/bridges/") and p.count("/") == 2]
+    assert again.path == add.path and len(created) == 1
+    assert again.params["channel"].split(",")[0] == "c2"
+    h.ari.hang_up("c2")
+    await h.ended(second)
+    await h.s.bridges.close()  # the daemon stops: the idle bridge goes
+    assert [p for p in h.ari.paths("DELETE") if p.startswith("/bridges/")] == [
+        add.path[:-len("/addChannel")]]
+
+
+async def test_given_an_idle_bridge_destroyed_by_someone_when_a_call_takes_it_then_a_new_one(h):
+    h.s.bridges.idle.append("callctl-pool-gone")  # ops destroyed it in Asterisk meanwhile
+    h.ari.gone_bridges.add("callctl-pool-gone")
+    session = h.call("300")
+    h.ari.answer_leg(alice := await h.leg_to("PJSIP/alice"))
+    add = await h.ari.wait("POST", "/addChannel", 2)
+    assert "callctl-pool-gone" not in add.path and set(add.params["channel"].split(",")) == {
+        CALLER, alice}
+    h.ari.hang_up(CALLER)
+    assert (await h.ended(session))[1] == "answered"
+    assert "callctl-pool-gone" not in h.s.bridges.idle
+
+
+async def test_given_a_caller_that_never_leaves_stasis_when_the_call_ends_then_bridge_destroyed(h):
+    session = h.call("300")
+    alice = await h.leg_to("PJSIP/alice")
+    h.ari.answer_leg(alice)
+    add = await h.ari.wait("POST", "/addChannel")
+    h.ari.emit({"type": "ChannelHangupRequest", "channel": {"id": CALLER}})  # no StasisEnd
+    await h.ended(session)
+    bridge = add.path[:-len("/addChannel")]
+    assert h.ari.find("DELETE", bridge) and not h.s.bridges.idle  # never handed on
+
+
+async def test_given_a_customer_key_during_a_call_when_pressed_then_sent_on_to_the_staff(h):
+    session = h.call("300")
+    alice = await h.leg_to("PJSIP/alice")
+    h.ari.answer_leg(alice)
+    await h.ari.wait("POST", "/addChannel")
+    h.ari.press(CALLER, "4")
+    dtmf = await h.ari.wait("POST", f"/channels/{alice}/dtmf")
+    assert dtmf.params["dtmf"] == "4"
+    h.ari.hang_up(CALLER)
+    await h.ended(session)
 
 
 # --- menus -----------------------------------------------------------------------------------

@@ -252,8 +252,8 @@ async def test_given_click_to_call_when_the_employee_answers_then_the_number_is_
     session = next(iter(h.router.sessions))
     assert session.call.id == placed["call_id"] and session.call.caller_login == "alice"
     h.ari.answer_leg(out)
-    await h.ari.wait("POST", "/addChannel", 2)
-    assert h.ari.members() == [{placed["call_id"], out}]  # both legs, one call
+    await h.ari.wait("POST", "/addChannel")
+    assert h.ari.members() == [{placed["call_id"], out}]  # both legs, one call, one request
     h.ari.hang_up(placed["call_id"])
     _, outcome, *_ = await h.ended(session)
     assert outcome == "answered"

@@ -354,10 +354,9 @@ class Transfer:
 
     async def _bridge(self, channels: list[str]) -> Bridge:
         ctx = self.ctx
-        bridge = Bridge(new_id("br"))
+        bridge = Bridge(await ctx.s.bridges.take())
         ctx.call.bridges[bridge.id] = bridge
         ctx.router.own(bridge.id, ctx)
-        await ctx.s.ari.create_bridge(bridge.id, f"call {ctx.call.id} transfer {self.seq}")
         await ctx.quiet(ctx.join(bridge, channels))
         return bridge
 
