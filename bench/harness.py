@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from callctl.domain.directory import SipAccount
+from callctl.pbx.bridges import POOL_PREFIX
 from callctl.pbx.provision import account_objects
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,17 +113,22 @@ class Sandbox:
                 self.ari(f"/channels/{channel['id']}", "DELETE")
             except urllib.error.HTTPError:
                 pass  # gone meanwhile
-        for bridge in self.ari("/bridges"):
+        for bridge in self.call_bridges():
             try:
                 self.ari(f"/bridges/{bridge['id']}", "DELETE")
             except urllib.error.HTTPError:
                 pass
 
+    def call_bridges(self) -> list[dict]:
+        """Every bridge but the empty ones callctl keeps for its next call."""
+        return [b for b in self.ari("/bridges")
+                if b.get("channels") or not b["id"].startswith(POOL_PREFIX)]
+
     def leftovers(self, timeout: float = 15) -> tuple[int, int]:
         """(channels, bridges) still in Asterisk once calls have ended (bounded wait)."""
         deadline = time.monotonic() + timeout
         while True:
-            counts = len(self.ari("/channels")), len(self.ari("/bridges"))
+            counts = len(self.ari("/channels")), len(self.call_bridges())
             if counts == (0, 0) or time.monotonic() > deadline:
                 return counts
             time.sleep(0.2)

@@ -284,7 +284,7 @@ async def hold_step(lab: Lab, n: int, ramp_cps: float, hold_s: float, release_cp
         asterisk.mark()
         await asyncio.sleep(hold_s)
         channels = len(await asyncio.to_thread(lab.box.ari, "/channels"))
-        bridges = len(await asyncio.to_thread(lab.box.ari, "/bridges"))
+        bridges = len(await asyncio.to_thread(lab.box.call_bridges))
         out.update(hold_s=hold_s, rss_mb=round(daemon.rss_mb(), 1),
                    hold_cpu_pct=round(daemon.cpu_pct(), 1), hold_health_rtt=probe.stop(),
                    hold_loop_lag_p99_ms=(await asyncio.to_thread(health)).get("loop_lag_p99_ms"),

@@ -259,10 +259,11 @@ class CallSession:
         """Empty bridges go back to the pool; one that someone may still be in (a channel
         that did not leave Stasis in time) is destroyed."""
         empty = all(f.done() for f in left)
-        bridges, pool = list(self.call.bridges), self.s.bridges
-        await asyncio.gather(*(self.ctx.quiet(pool.give(b) if empty
-                                              else self.s.ari.destroy_bridge(b))
-                               for b in bridges))
+
+        async def release(bridge: str) -> None:  # the request made only once it runs
+            await self.ctx.quiet(self.s.bridges.give(bridge) if empty
+                                 else self.s.ari.destroy_bridge(bridge))
+        await asyncio.gather(*map(release, list(self.call.bridges)))
 
 
 def resume_from(ctx, steps: tuple, marker: str) -> tuple:

@@ -23,7 +23,9 @@ TRANSFER_PROMPT = Prompt("pbx-transfer", "asterisk")  # "transfer": say the numb
 
 
 async def talk(ctx: CallContext, leg: Leg) -> None:
-    ctx.record(CallLog.answered, ctx.call.id, leg.employee, leg.dial, now())
+    person = ctx.s.catalog().directory.employee(leg.employee) if leg.employee else None
+    ctx.record(CallLog.answered, ctx.call.id, leg.employee, leg.dial, now(),
+               person.department if person else None)  # known here: no lookup in the log
     ctx.s.crm.answered(ctx.call, leg)
     ctx.s.events.answered(ctx.call, leg)
     conversation = Conversation(ctx, leg)  # before the bridge: it says whose keys to read

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, String, bindparam, func,
                         insert, literal, select, tuple_, update)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, sessionmaker
 
 from .directory_models import Department, Employee
@@ -60,7 +61,6 @@ class CallLeg(Base):
 # more than the write itself).
 CALLS, LEGS = CallRecord.__table__, CallLeg.__table__
 _CALL_EXISTS = select(literal(1)).where(CALLS.c.id == bindparam("call"))
-_LEG_EXISTS = select(literal(1)).where(LEGS.c.channel_id == bindparam("leg"))
 _CALL_TIMES = (select(CALLS.c.started_at, CALLS.c.answered_at)
                .where(CALLS.c.id == bindparam("call")))
 _UPDATE_CALL = update(CALLS).where(CALLS.c.id == bindparam("call"))
@@ -140,10 +140,9 @@ class CallLog:
         """Insert the record, or keep the existing one when a restarted daemon resumes it."""
         with self._tx() as s:
             db = s.connection()
-            if db.execute(_CALL_EXISTS, {"call": call_id}).first() is None:
-                db.execute(insert(CALLS), {
-                    "id": call_id, "direction": direction, "number": number, "caller": caller,
-                    "caller_name": caller_name, "started_at": _utc(at), "outcome": "in_progress"})
+            db.execute(_insert_new(db, CALLS), {
+                "id": call_id, "direction": direction, "number": number, "caller": caller,
+                "caller_name": caller_name, "started_at": _utc(at), "outcome": "in_progress"})
 
     def scheme_chosen(self, call_id: str, scheme: str | None, branch: str | None) -> None:
         with self._tx() as s:
@@ -202,11 +201,11 @@ class CallLog:
         """A leg's channel starts ringing. Repeating it (a resumed call) changes nothing."""
         with self._tx() as s:
             db = s.connection()
-            if db.execute(_CALL_EXISTS, {"call": call_id}).first() is None or \
-                    db.execute(_LEG_EXISTS, {"leg": leg_id}).first() is not None:
+            if db.execute(_CALL_EXISTS, {"call": call_id}).first() is None:
                 return
-            db.execute(insert(LEGS), {"call_id": call_id, "channel_id": leg_id, "target": target,
-                                      "employee": employee, "rang_from": _utc(at)})
+            db.execute(_insert_new(db, LEGS), {
+                "call_id": call_id, "channel_id": leg_id, "target": target,
+                "employee": employee, "rang_from": _utc(at)})
 
     def leg_ended(self, leg_id: str, result: str, at: datetime, reason: str | None = None) -> None:
         """The leg stopped ringing. The first result is final: a later "cancelled" from the
@@ -427,6 +426,18 @@ def _department_of(s, employee: str | None) -> str | None:
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise ValueError(f"{what}: unknown {value!r} (one of: {', '.join(allowed)})")
+
+
+def _insert_new(db, table):
+    """An INSERT that leaves an existing row with the same key as it is: one statement
+    where a lookup and an insert were two (both databases say ON CONFLICT DO NOTHING)."""
+    return _INSERT_NEW[db.dialect.name, table.name]
+
+
+_INSERT_NEW = {(dialect.__name__.rsplit(".", 1)[-1], table.name):
+               dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+               for dialect in (postgresql, sqlite) for table, key in ((CALLS, "id"),
+                                                                      (LEGS, "channel_id"))}
 
 
 def _utc(at: datetime) -> datetime:

@@ -88,7 +88,7 @@ async def olga_talking(api) -> str:
     leg = await api.ari.leg_to("PJSIP/olga")
     api.ari.answer_leg(leg)
     api.legs = [leg]
-    await api.ari.wait("POST", "/addChannel", 2)  # the customer and Olga, each on their own
+    await api.ari.wait("POST", "/addChannel")  # the customer and Olga, in one request
     return "c1"
 
 
