@@ -254,7 +254,6 @@ class CallSession:
             self.s.events.ended(call, outcome)
             log.event("call.ended", call=call.id, outcome=outcome, detail=detail)
 
-
     async def _release_bridges(self, left: list[asyncio.Future]) -> None:
         """Empty bridges go back to the pool; one that someone may still be in (a channel
         that did not leave Stasis in time) is destroyed."""
