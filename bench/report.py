@@ -35,7 +35,9 @@ def markdown(r: dict) -> str:
              "and the same phone. *plain* and *callctl* calls are interleaved while the daemon "
              "runs; *plain alone* is measured at the end on the same Asterisk restarted "
              "without callctl's Stasis app, to show that the daemon costs nothing to calls "
-             "it never handles. Method: [bench/README.md](../README.md).", "",
+             "it never handles (a fresh Asterisk spends less CPU a call than one that has "
+             "handled the run's calls before: see the method). "
+             "Method: [bench/README.md](../README.md).", "",
              "| figure | plain alone | plain | callctl | callctl adds |", "|---|---|---|---|---|"]
     for key, label in (("p1", "1 at a time"), ("p1_c20", "20 concurrent")):
         p = r.get(key)
