@@ -15,7 +15,7 @@ CALL_KINDS = ("inbound", "internal")
 # Channels that left Stasis lately, remembered for `left`: a call asks within milliseconds
 # of its people leaving, so 512 (256 calls' hang-ups) is seconds of margin even under
 # load; one forgotten costs its call 0.5 s (LEGS_GONE_S) and a bridge destroyed, not
-# kept. 4,096 held 2 MB more RSS for it (the soak).
+# kept. 4,096 held about 1 MB more RSS for it (the soak).
 LEFT_MEMORY = 512
 
 
