@@ -140,7 +140,7 @@ class CallLog:
         """Insert the record, or keep the existing one when a restarted daemon resumes it."""
         with self._tx() as s:
             db = s.connection()
-            db.execute(_insert_new(db, CALLS), {
+            db.execute(_INSERT_NEW[db.dialect.name, CALLS.name], {
                 "id": call_id, "direction": direction, "number": number, "caller": caller,
                 "caller_name": caller_name, "started_at": _utc(at), "outcome": "in_progress"})
 
@@ -203,7 +203,7 @@ class CallLog:
             db = s.connection()
             if db.execute(_CALL_EXISTS, {"call": call_id}).first() is None:
                 return
-            db.execute(_insert_new(db, LEGS), {
+            db.execute(_INSERT_NEW[db.dialect.name, LEGS.name], {
                 "call_id": call_id, "channel_id": leg_id, "target": target,
                 "employee": employee, "rang_from": _utc(at)})
 
@@ -428,16 +428,11 @@ def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
         raise ValueError(f"{what}: unknown {value!r} (one of: {', '.join(allowed)})")
 
 
-def _insert_new(db, table):
-    """An INSERT that leaves an existing row with the same key as it is: one statement
-    where a lookup and an insert were two (both databases say ON CONFLICT DO NOTHING)."""
-    return _INSERT_NEW[db.dialect.name, table.name]
-
-
+# INSERT ... ON CONFLICT DO NOTHING (both databases say it so): a resumed call's rows stay
+# as they are, in one statement where a lookup and an insert were two.
 _INSERT_NEW = {(dialect.__name__.rsplit(".", 1)[-1], table.name):
-               dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
-               for dialect in (postgresql, sqlite) for table, key in ((CALLS, "id"),
-                                                                      (LEGS, "channel_id"))}
+               dialect.insert(table).on_conflict_do_nothing()
+               for dialect in (postgresql, sqlite) for table in (CALLS, LEGS)}
 
 
 def _utc(at: datetime) -> datetime:
