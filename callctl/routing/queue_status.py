@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from ..domain.queue import CallQueue, members
-from ..store.calls import CallLeg, _utc
+from ..store.calls import CallLeg
+from ..store.times import as_utc
 from ..store.directory_models import Employee, SipAccount
 from ..store.models import CallRecord
 from ..store.queue_log import QueueVisit, report
@@ -42,7 +43,7 @@ def status(sessions: sessionmaker, queue: CallQueue, directory) -> dict:
                                .join(QueueVisit, QueueVisit.call_id == CallRecord.id)
                                .where(QueueVisit.queue == queue.name,
                                       CallRecord.answered_by.in_(parties),
-                                      CallRecord.ended_at >= _utc(since)))) \
+                                      CallRecord.ended_at >= as_utc(since)))) \
             if queue.wrapup_seconds else set()
         registered = set(s.scalars(select(SipAccount.login).where(
             SipAccount.reg_state == "online")))
@@ -62,7 +63,7 @@ def status(sessions: sessionmaker, queue: CallQueue, directory) -> dict:
 
     return {"queue": queue.name, "strategy": queue.strategy,
             "waiting": [{"call": call_id, "caller": caller, "position": i,
-                         "waiting_seconds": round((now - _utc(joined)).total_seconds(), 1)}
+                         "waiting_seconds": round((now - as_utc(joined)).total_seconds(), 1)}
                         for i, (call_id, caller, joined) in enumerate(waiting, 1)],
             "operators": [{"operator": p, "state": state(p)} for p in parties],
             "at": time.time()}

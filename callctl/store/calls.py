@@ -12,7 +12,7 @@ import binascii
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, String, bindparam, func,
                         insert, literal, select, tuple_, update)
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, se
 
 from .directory_models import Department, Employee
 from .models import Base, CallRecord
+from .times import as_utc, seconds_between
 
 # ivr: the caller ended the call in a menu by choice (nobody needs to call back)
 # barred: an outgoing call the SIP account may not make; failed: one that could not be placed
@@ -142,7 +143,7 @@ class CallLog:
             db = s.connection()
             db.execute(_INSERT_NEW[db.dialect.name, CALLS.name], {
                 "id": call_id, "direction": direction, "number": number, "caller": caller,
-                "caller_name": caller_name, "started_at": _utc(at), "outcome": "in_progress"})
+                "caller_name": caller_name, "started_at": as_utc(at), "outcome": "in_progress"})
 
     def scheme_chosen(self, call_id: str, scheme: str | None, branch: str | None) -> None:
         with self._tx() as s:
@@ -162,8 +163,8 @@ class CallLog:
                 department = _department_of(s, employee)
             db.execute(_UPDATE_CALL, {
                 "call": call_id, "answered_by": employee, "answered_department": department,
-                "answered_leg": leg, "answered_at": _utc(at),
-                "ring_seconds": _seconds(started, at)})
+                "answered_leg": leg, "answered_at": as_utc(at),
+                "ring_seconds": seconds_between(started, at)})
 
     def outgoing(self, call_id: str, employee: str | None, caller_id: str,
                  number: str) -> None:
@@ -186,14 +187,14 @@ class CallLog:
             if row is None:
                 return
             started, answered = row
-            values = {"call": call_id, "ended_at": _utc(at), "outcome": outcome,
+            values = {"call": call_id, "ended_at": as_utc(at), "outcome": outcome,
                       "detail": detail}
             if route is not None:
                 values["route"] = route
             if answered is not None:
-                values["talk_seconds"] = _seconds(answered, at)
+                values["talk_seconds"] = seconds_between(answered, at)
             else:
-                values["ring_seconds"] = _seconds(started, at)
+                values["ring_seconds"] = seconds_between(started, at)
             db.execute(_UPDATE_CALL, values)
 
     def leg_started(self, call_id: str, leg_id: str, target: str, employee: str | None,
@@ -205,7 +206,7 @@ class CallLog:
                 return
             db.execute(_INSERT_NEW[db.dialect.name, LEGS.name], {
                 "call_id": call_id, "channel_id": leg_id, "target": target,
-                "employee": employee, "rang_from": _utc(at)})
+                "employee": employee, "rang_from": as_utc(at)})
 
     def leg_ended(self, leg_id: str, result: str, at: datetime, reason: str | None = None) -> None:
         """The leg stopped ringing. The first result is final: a later "cancelled" from the
@@ -213,7 +214,7 @@ class CallLog:
         _check(result, LEG_RESULTS, "leg result")
         with self._tx() as s:
             db = s.connection()
-            db.execute(_END_LEG, {"leg": leg_id, "result": result, "rang_to": _utc(at),
+            db.execute(_END_LEG, {"leg": leg_id, "result": result, "rang_to": as_utc(at),
                                   "reason": reason})
 
     def leg_skipped(self, call_id: str, target: str, employee: str | None, reason: str,
@@ -224,8 +225,8 @@ class CallLog:
             if db.execute(_CALL_EXISTS, {"call": call_id}).first() is not None:
                 db.execute(insert(LEGS), {"call_id": call_id, "target": target,
                                           "employee": employee, "result": "skipped",
-                                          "reason": reason, "rang_from": _utc(at),
-                                          "rang_to": _utc(at)})
+                                          "reason": reason, "rang_from": as_utc(at),
+                                          "rang_to": as_utc(at)})
 
     # -- written after the daemon was away (calls/outage.py) --------------------------------
 
@@ -234,7 +235,7 @@ class CallLog:
         with self._sessions() as s:
             rows = s.execute(select(CallRecord.id, CallRecord.started_at, CallRecord.answered_at)
                              .where(CallRecord.outcome == "in_progress")).all()
-        return [(call_id, _utc(answered or started)) for call_id, started, answered in rows]
+        return [(call_id, as_utc(answered or started)) for call_id, started, answered in rows]
 
     def ended_while_away(self, call_id: str, before: datetime, after: datetime | None,
                          note: str) -> None:
@@ -249,10 +250,10 @@ class CallLog:
                 rec.outcome = "voicemail" if rec.voicemail_box else \
                     "answered" if rec.answered_at else "missed"
                 rec.detail = note
-            elif rec.ended_at is None or _utc(rec.ended_at) <= _utc(before):
+            elif rec.ended_at is None or as_utc(rec.ended_at) <= as_utc(before):
                 return
-            rec.ended_at, rec.ended_after = _utc(before), after and _utc(after)
-            seconds = _seconds(rec.answered_at or rec.started_at, before) if after is None \
+            rec.ended_at, rec.ended_after = as_utc(before), after and as_utc(after)
+            seconds = seconds_between(rec.answered_at or rec.started_at, before) if after is None \
                 else None
             if rec.answered_at is not None:
                 rec.talk_seconds = seconds
@@ -260,7 +261,7 @@ class CallLog:
                 rec.ring_seconds = seconds
             for leg in rec.legs:
                 if leg.result is None:  # rang until the call ended
-                    leg.result, leg.rang_to = "cancelled", _utc(after or before)
+                    leg.result, leg.rang_to = "cancelled", as_utc(after or before)
 
     def fallback_call(self, call_id: str, number: str, caller: str, caller_name: str | None,
                       started_at: datetime, ended_at: datetime, answered_by: str | None,
@@ -272,21 +273,21 @@ class CallLog:
             rec = s.get(CallRecord, call_id)
             if rec is None:
                 rec = CallRecord(id=call_id, direction="inbound", number=number, caller=caller,
-                                 caller_name=caller_name, started_at=_utc(started_at),
+                                 caller_name=caller_name, started_at=as_utc(started_at),
                                  outcome="in_progress")
                 s.add(rec)
             elif rec.outcome not in ("in_progress", "fallback"):
                 return
             rec.detail = f"{rec.detail}; {note}" if rec.detail else note
-            rec.ended_at, rec.outcome = _utc(ended_at), "missed"
+            rec.ended_at, rec.outcome = as_utc(ended_at), "missed"
             if answered_at is not None:
-                rec.outcome, rec.answered_at = "answered", _utc(answered_at)
+                rec.outcome, rec.answered_at = "answered", as_utc(answered_at)
                 rec.answered_by, rec.answered_leg = answered_by, answered_leg
                 rec.answered_department = _department_of(s, answered_by)
-                rec.ring_seconds = _seconds(rec.started_at, answered_at)
-                rec.talk_seconds = _seconds(answered_at, ended_at)
+                rec.ring_seconds = seconds_between(rec.started_at, answered_at)
+                rec.talk_seconds = seconds_between(answered_at, ended_at)
             else:
-                rec.ring_seconds = _seconds(rec.started_at, ended_at)
+                rec.ring_seconds = seconds_between(rec.started_at, ended_at)
 
     def voicemail_of(self, call_id: str) -> tuple[str, str, str] | None:
         """(box, caller, number dialled) of a call that went to voicemail, or None."""
@@ -302,7 +303,7 @@ class CallLog:
         with self._sessions() as s:
             return s.scalar(select(CallRecord.answered_by)
                             .where(CallRecord.caller == caller,
-                                   CallRecord.started_at >= _utc(since),
+                                   CallRecord.started_at >= as_utc(since),
                                    CallRecord.answered_by.is_not(None))
                             .order_by(CallRecord.started_at.desc()).limit(1))
 
@@ -351,14 +352,14 @@ class CallLog:
             if wanted is not None:
                 q = q.where(column == wanted)
         if since is not None:
-            q = q.where(CallRecord.started_at >= _utc(since))
+            q = q.where(CallRecord.started_at >= as_utc(since))
         after = decode_cursor(before) if before is not None else None
         # Give the index one upper bound, the stricter one: with both, SQLite seeks on
         # `until` and then walks every row down to the cursor, i.e. an offset in disguise.
-        if after is not None and (until is None or after[0] < _utc(until)):
+        if after is not None and (until is None or after[0] < as_utc(until)):
             q = q.where(key < tuple_(*after))
         elif until is not None:
-            q = q.where(CallRecord.started_at < _utc(until))
+            q = q.where(CallRecord.started_at < as_utc(until))
         q = q.order_by(CallRecord.started_at.desc(), CallRecord.id.desc()).limit(limit + 1)
         if with_legs:
             q = q.options(selectinload(CallRecord.legs))
@@ -384,13 +385,13 @@ class CallLog:
                 .where(CallRecord.direction == "outgoing", CallRecord.employee.is_not(None))
                 .group_by(CallRecord.employee))
         if since is not None:
-            answered = answered.where(CallRecord.started_at >= _utc(since))
-            missed = missed.where(CallLeg.rang_from >= _utc(since))
-            made = made.where(CallRecord.started_at >= _utc(since))
+            answered = answered.where(CallRecord.started_at >= as_utc(since))
+            missed = missed.where(CallLeg.rang_from >= as_utc(since))
+            made = made.where(CallRecord.started_at >= as_utc(since))
         if until is not None:
-            answered = answered.where(CallRecord.started_at < _utc(until))
-            missed = missed.where(CallLeg.rang_from < _utc(until))
-            made = made.where(CallRecord.started_at < _utc(until))
+            answered = answered.where(CallRecord.started_at < as_utc(until))
+            missed = missed.where(CallLeg.rang_from < as_utc(until))
+            made = made.where(CallRecord.started_at < as_utc(until))
         with self._sessions() as s:
             took = {name: (n, talk) for name, n, talk in s.execute(answered)}
             lost = dict(s.execute(missed).all())
@@ -405,14 +406,14 @@ class CallLog:
 
 
 def encode_cursor(rec: CallRecord) -> str:
-    raw = json.dumps([_utc(rec.started_at).isoformat(), rec.id]).encode()
+    raw = json.dumps([as_utc(rec.started_at).isoformat(), rec.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         started, call_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return _utc(datetime.fromisoformat(started)), str(call_id)
+        return as_utc(datetime.fromisoformat(started)), str(call_id)
     except (binascii.Error, ValueError, TypeError):
         raise BadCursor(f"not a cursor from a previous page: {cursor!r}") from None
 
@@ -433,19 +434,6 @@ def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
 _INSERT_NEW = {(dialect.__name__.rsplit(".", 1)[-1], table.name):
                dialect.insert(table).on_conflict_do_nothing()
                for dialect in (postgresql, sqlite) for table in (CALLS, LEGS)}
-
-
-def _utc(at: datetime) -> datetime:
-    # SQLite stores the wall time without the offset: normalise, so every row is in UTC.
-    # Naive values (as SQLite hands them back) are UTC already.
-    return at.astimezone(timezone.utc) if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
-
-
-def _seconds(start: datetime, end: datetime) -> float:
-    # SQLite hands back naive datetimes; every timestamp we store is UTC.
-    if start.tzinfo is None and end.tzinfo is not None:
-        end = end.astimezone(timezone.utc).replace(tzinfo=None)
-    return round((end - start).total_seconds(), 3)
 
 
 from . import queue_log  # noqa: E402,F401  (its table joins the calls tables' metadata)

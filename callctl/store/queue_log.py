@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import CheckConstraint, DateTime, Float, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from .calls import _seconds, _utc
+from .times import as_utc, seconds_between
 from .models import Base, CallRecord
 
 VISIT_OUTCOMES = ("answered", "abandoned", "timeout", "next", "callback")
@@ -115,7 +115,7 @@ class QueueReport:
 def joined(call_log, call_id: str, queue: str, at: datetime, position: int) -> None:
     """A CallLog write (see calls/recorder.py): the call starts waiting in `queue`."""
     with call_log._tx() as s:
-        s.add(QueueVisit(call_id=call_id, queue=queue, joined_at=_utc(at), position=position))
+        s.add(QueueVisit(call_id=call_id, queue=queue, joined_at=as_utc(at), position=position))
 
 
 def left(call_log, call_id: str, queue: str, at: datetime, outcome: str,
@@ -127,8 +127,8 @@ def left(call_log, call_id: str, queue: str, at: datetime, outcome: str,
                                                   QueueVisit.left_at.is_(None))
                          .order_by(QueueVisit.id.desc()).limit(1))
         if visit is not None:
-            visit.left_at, visit.outcome, visit.answered_by = _utc(at), outcome, answered_by
-            visit.wait_seconds = _seconds(visit.joined_at, at)
+            visit.left_at, visit.outcome, visit.answered_by = as_utc(at), outcome, answered_by
+            visit.wait_seconds = seconds_between(visit.joined_at, at)
 
 
 def answered_today(sessions: sessionmaker, queue: str, since: datetime) -> dict[str, int]:
@@ -137,7 +137,7 @@ def answered_today(sessions: sessionmaker, queue: str, since: datetime) -> dict[
     with sessions() as s:
         rows = s.execute(select(QueueVisit.answered_by, func.count())
                          .where(QueueVisit.queue == queue, QueueVisit.outcome == "answered",
-                                QueueVisit.joined_at >= _utc(since))
+                                QueueVisit.joined_at >= as_utc(since))
                          .group_by(QueueVisit.answered_by))
         return {who: n for who, n in rows if who is not None}
 
@@ -148,9 +148,9 @@ def report(sessions: sessionmaker, queue: str, since: datetime | None, until: da
         q = select(QueueVisit).where(QueueVisit.queue == queue,
                                      QueueVisit.left_at.is_not(None))
         if since is not None:
-            q = q.where(QueueVisit.joined_at >= _utc(since))
+            q = q.where(QueueVisit.joined_at >= as_utc(since))
         if until is not None:
-            q = q.where(QueueVisit.joined_at < _utc(until))
+            q = q.where(QueueVisit.joined_at < as_utc(until))
         visits = list(s.scalars(q))
         talk = dict(s.execute(select(CallRecord.id, CallRecord.talk_seconds).where(
             CallRecord.id.in_([v.call_id for v in visits if v.outcome == "answered"]))).all())

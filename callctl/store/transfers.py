@@ -13,7 +13,8 @@ from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Integer, S
                         select)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .calls import _department_of, _seconds, _utc
+from .calls import _department_of
+from .times import as_utc, seconds_between
 from .models import Base, CallRecord
 
 
@@ -54,7 +55,7 @@ def transfer_started(call_log, call_id: str, seq: int, mode: str, via: str, tran
         if s.get(CallRecord, call_id) is None or _row(s, call_id, seq) is not None:
             return  # no record, or a restarted daemon going on with this transfer
         s.add(CallTransfer(call_id=call_id, seq=seq, mode=mode, via=via, transferer=transferer,
-                           target=target[:128], label=label, started_at=_utc(at)))
+                           target=target[:128], label=label, started_at=as_utc(at)))
 
 
 def transfer_answered(call_log, call_id: str, seq: int, recipient: str, leg: str,
@@ -62,7 +63,7 @@ def transfer_answered(call_log, call_id: str, seq: int, recipient: str, leg: str
     """The recipient answered: an attended transfer's consultation begins."""
     with call_log._tx() as s:
         if (row := _row(s, call_id, seq)) is not None:
-            row.recipient, row.recipient_leg, row.answered_at = recipient, leg, _utc(at)
+            row.recipient, row.recipient_leg, row.answered_at = recipient, leg, as_utc(at)
 
 
 def transfer_ended(call_log, call_id: str, seq: int, result: str, at: datetime,
@@ -74,11 +75,11 @@ def transfer_ended(call_log, call_id: str, seq: int, result: str, at: datetime,
         row = _row(s, call_id, seq)
         if row is None or row.result is not None:
             return
-        row.result, row.ended_at, row.detail = result, _utc(at), detail and detail[:255]
+        row.result, row.ended_at, row.detail = result, as_utc(at), detail and detail[:255]
         row.recipient = recipient or row.recipient
         row.recipient_leg = leg or row.recipient_leg
         if result == "completed" and row.answered_at is None:
-            row.answered_at = _utc(at)
+            row.answered_at = as_utc(at)
         rec = s.get(CallRecord, call_id)
         if result == "completed" and employee is not None and rec is not None:
             rec.answered_by, rec.answered_department = employee, _department_of(s, employee)
@@ -120,7 +121,7 @@ def parties(rec: CallRecord, transfers: list[CallTransfer]) -> list[dict]:
                                           t.answered_at or t.ended_at)
     for side in sides:
         _close(side, rec.ended_at)
-    return sorted(done + sides, key=lambda p: (_utc(p["talk_from"]), p is not caller))
+    return sorted(done + sides, key=lambda p: (as_utc(p["talk_from"]), p is not caller))
 
 
 def _party(who: str, how: str, since: datetime) -> dict:
@@ -130,4 +131,4 @@ def _party(who: str, how: str, since: datetime) -> dict:
 def _close(party: dict, at: datetime | None) -> None:
     if at is not None:
         party["talk_to"] = at
-        party["talk_seconds"] = max(0.0, _seconds(party["talk_from"], at))
+        party["talk_seconds"] = max(0.0, seconds_between(party["talk_from"], at))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from .api_tokens import Principal
 from .directory_models import Employee
 from .models import Base
+from .times import as_utc
 from .tokens import hash_token, new_token
 
 IDLE = timedelta(hours=12)  # unused this long: signed out
@@ -69,17 +70,13 @@ class WebSessions:
             if row is None:
                 return None
             session, name, level = row
-            if _utc(session.idle_until) <= now or _utc(session.ends_at) <= now:
+            if as_utc(session.idle_until) <= now or as_utc(session.ends_at) <= now:
                 s.delete(session)
                 return None
-            if _utc(session.idle_until) - IDLE + TOUCH_EVERY <= now:
-                session.idle_until = min(now + IDLE, _utc(session.ends_at))
+            if as_utc(session.idle_until) - IDLE + TOUCH_EVERY <= now:
+                session.idle_until = min(now + IDLE, as_utc(session.ends_at))
         return Principal(employee=name, level=level)
 
     def close(self, session_id: str) -> None:
         with self._sessions.begin() as s:
             s.execute(delete(WebSession).where(WebSession.id_hash == hash_token(session_id)))
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)  # SQLite drops the zone
